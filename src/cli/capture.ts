@@ -15,7 +15,7 @@ export class CaptureLineError extends ZeekZmqError {
   override name = "CaptureLineError";
   constructor(
     readonly line: number,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`line ${line}: ${detail}`);
   }

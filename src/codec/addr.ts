@@ -1,6 +1,6 @@
 // IP address text <-> 16-byte network-order form (IPv4 as v4-mapped ::ffff:a.b.c.d, as Broker
 // and Zeek store every address).
-import { isIPv4, isIPv6 } from "node:net";
+import { isIPv6 } from "node:net";
 
 const V4_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 
@@ -12,12 +12,7 @@ export function isV4Mapped(a: Uint8Array): boolean {
 /** Parses IPv4 or IPv6 text (no brackets, no zone) into 16 bytes; undefined if invalid. */
 export function parseAddress(text: string): Uint8Array | undefined {
   const out = new Uint8Array(16);
-  if (isIPv4(text)) {
-    out.set(V4_PREFIX);
-    const p = text.split(".");
-    for (let i = 0; i < 4; i++) out[12 + i] = Number(p[i]);
-    return out;
-  }
+  if (parseV4Into(text, out)) return out;
   if (!isIPv6(text) || text.includes("%")) return undefined;
   // Expand an embedded dotted quad into two groups first.
   let t = text;
@@ -38,6 +33,30 @@ export function parseAddress(text: string): Uint8Array | undefined {
     out[2 * i + 1] = g & 0xff;
   }
   return out;
+}
+
+/** Dotted quad (no leading zeros, as node:net's isIPv4) into out[12..16] as v4-mapped. */
+function parseV4Into(t: string, out: Uint8Array): boolean {
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= t.length; i++) {
+    const c = i < t.length ? t.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255 || part > 3) return false;
+      out[12 + part++] = value;
+      digits = 0;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return false; // leading zero
+      value = value * 10 + c - 0x30;
+      if (++digits > 3) return false;
+    } else return false;
+  }
+  if (part !== 4) return false;
+  out[10] = 0xff;
+  out[11] = 0xff;
+  return true;
 }
 
 export function formatV4(a: Uint8Array, off = 12): string {

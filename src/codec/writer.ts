@@ -41,8 +41,18 @@ export class ByteWriter {
   }
 
   u64(v: bigint): void {
+    if (v >= 0n && v <= 9007199254740991n) return this.u64n(Number(v));
     this.ensure(8);
     this.buf.writeBigUInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** Writes an integer-valued double in int64 range as int64, exactly, without bigint. */
+  i64n(v: number): void {
+    this.ensure(8);
+    const hi = Math.floor(v / 0x100000000); // exact: division by 2^32 and floor of a double
+    this.buf.writeInt32BE(hi, this.pos);
+    this.buf.writeUInt32BE(v - hi * 0x100000000, this.pos + 4);
     this.pos += 8;
   }
 

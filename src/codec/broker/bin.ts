@@ -60,18 +60,24 @@ export class BinReader {
     return n;
   }
 
+  // One BigInt from a double when the value fits 53 bits (the common case), which is several
+  // times cheaper than Buffer#readBigUInt64BE.
   u64(): bigint {
     this.need(8);
-    const v = this.buf.readBigUInt64BE(this.pos);
+    const b = this.buf;
+    const hi = b.readUInt32BE(this.pos);
+    const lo = b.readUInt32BE(this.pos + 4);
     this.pos += 8;
-    return v;
+    return hi < 0x200000 ? BigInt(hi * 0x100000000 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   i64(): bigint {
     this.need(8);
-    const v = this.buf.readBigInt64BE(this.pos);
+    const b = this.buf;
+    const hi = b.readInt32BE(this.pos);
+    const lo = b.readUInt32BE(this.pos + 4);
     this.pos += 8;
-    return v;
+    return hi >= -0x200000 && hi < 0x200000 ? BigInt(hi * 0x100000000 + lo) : (BigInt(hi) << 32n) + BigInt(lo);
   }
 
   /** int64 nanoseconds as a double (Zeek's time/interval conversion: ns / 1e9). */
@@ -80,9 +86,17 @@ export class BinReader {
     const hi = this.buf.readInt32BE(this.pos);
     const lo = this.buf.readUInt32BE(this.pos + 4);
     this.pos += 8;
-    // Exact whenever |ns| < 2^53; otherwise go through bigint to round like C's int64->double.
-    if (hi >= -0x200000 && hi < 0x200000) return (hi * 0x100000000 + lo) / 1e9;
-    return Number((BigInt(hi) << 32n) | BigInt(lo)) / 1e9;
+    // hi * 2^32 is exact, so the sum rounds once: the same double as C's int64 -> double.
+    return (hi * 0x100000000 + lo) / 1e9;
+  }
+
+  /** Skips a varbyte-length string and returns its [start, end) in `buf`. */
+  stringSpan(): number {
+    const start = this.pos;
+    const n = this.varbyte();
+    if (n > this.end - this.pos) this.fail("truncated", `string of ${n} bytes exceeds the input`, start);
+    this.pos += n;
+    return this.pos - n;
   }
 
   real(): number {

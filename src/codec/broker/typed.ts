@@ -29,13 +29,20 @@ function toBigInt(t: ZType, v: unknown, path: string, lo: bigint, hi: bigint): b
   return b;
 }
 
-/** Seconds (number or Date) -> int64 ns, truncated toward zero like Zeek's double->timespan cast. */
-function toNanos(t: ZType, v: unknown, path: string): bigint {
+/**
+ * Seconds (number or Date) -> int64 ns as an integer-valued double, truncated toward zero like
+ * Zeek's double->timespan cast (C++ computes the same double product).
+ */
+function nanos(t: ZType, v: unknown, path: string): number {
   const s = v instanceof Date ? v.getTime() / 1000 : v;
   if (typeof s !== "number" || !Number.isFinite(s)) return bad(path, t, v, "expected finite seconds");
   const ns = Math.trunc(s * 1e9);
   if (ns < -9223372036854775808 || ns >= 9223372036854775808) bad(path, t, v, "out of the int64 nanosecond range");
-  return BigInt(ns);
+  return ns;
+}
+
+function toNanos(t: ZType, v: unknown, path: string): bigint {
+  return BigInt(nanos(t, v, path));
 }
 
 function toAddress(t: ZType, v: unknown, path: string): Uint8Array {
@@ -168,7 +175,7 @@ export function writeTyped(w: ByteWriter, t: ZType, v: unknown, path: string): v
     case "time":
     case "interval":
       w.u8(t.kind === "time" ? Tag.timestamp : Tag.timespan);
-      w.i64(toNanos(t, v, path));
+      w.i64n(nanos(t, v, path));
       return;
     case "string":
       if (typeof v === "string" && !hasEscapedBytes(v)) {
@@ -305,79 +312,122 @@ function indexFromData(index: readonly ZType[], d: Data, path: string): unknown 
 
 const TAG_NAMES = ["none", "boolean", "count", "integer", "real", "string", "address", "subnet", "port", "timestamp", "timespan", "enum-value", "set", "table", "vector"];
 
-/** Reads a value of Zeek type `t` straight from broker-bin-v1 bytes. */
-export function readTyped(r: BinReader, t: ZType, depth = 0): unknown {
-  const at = r.pos;
-  const tag = r.u8();
-  switch (t.kind) {
-    case "bool":
-      if (tag !== Tag.boolean) break;
-      return r.u8() !== 0;
-    case "count":
-      if (tag !== Tag.count) break;
-      return r.u64();
-    case "int":
-      if (tag !== Tag.integer) break;
-      return r.i64();
-    case "double":
-      if (tag !== Tag.real) break;
-      return r.real();
-    case "time":
-      if (tag !== Tag.timestamp) break;
-      return r.nsAsSeconds();
-    case "interval":
-      if (tag !== Tag.timespan) break;
-      return r.nsAsSeconds();
-    case "string": {
-      if (tag !== Tag.string) break;
-      const b = r.bytes();
-      return decodeZeekString(b);
-    }
-    case "addr": {
-      if (tag !== Tag.address) break;
-      r.need(16);
-      const a = r.buf.subarray(r.pos, r.pos + 16);
-      r.pos += 16;
-      return addrText(a);
-    }
-    case "enum":
-      if (tag !== Tag.enum) break;
+/** Reads one value of a fixed Zeek type from broker-bin-v1 bytes. */
+export type TypedReader = (r: BinReader, depth: number) => unknown;
+
+function expectTag(r: BinReader, tag: number, t: ZType): void {
+  const got = r.u8();
+  if (got !== tag) mismatch(r.pos - 1, t, TAG_NAMES[got] ?? `tag ${got}`);
+}
+
+// Scalar readers are plain functions, so a compiled event decoder costs no closure per message.
+const T_BOOL: ZType = { kind: "bool" };
+const T_COUNT: ZType = { kind: "count" };
+const T_INT: ZType = { kind: "int" };
+const T_DOUBLE: ZType = { kind: "double" };
+const T_TIME: ZType = { kind: "time" };
+const T_INTERVAL: ZType = { kind: "interval" };
+const T_STRING: ZType = { kind: "string" };
+const T_ADDR: ZType = { kind: "addr" };
+
+function readBool(r: BinReader): unknown {
+  expectTag(r, Tag.boolean, T_BOOL);
+  return r.u8() !== 0;
+}
+function readCount(r: BinReader): unknown {
+  expectTag(r, Tag.count, T_COUNT);
+  return r.u64();
+}
+function readInt(r: BinReader): unknown {
+  expectTag(r, Tag.integer, T_INT);
+  return r.i64();
+}
+function readDouble(r: BinReader): unknown {
+  expectTag(r, Tag.real, T_DOUBLE);
+  return r.real();
+}
+function readTime(r: BinReader): unknown {
+  expectTag(r, Tag.timestamp, T_TIME);
+  return r.nsAsSeconds();
+}
+function readInterval(r: BinReader): unknown {
+  expectTag(r, Tag.timespan, T_INTERVAL);
+  return r.nsAsSeconds();
+}
+function readString(r: BinReader): unknown {
+  expectTag(r, Tag.string, T_STRING);
+  const start = r.stringSpan();
+  return decodeZeekString(r.buf, start, r.pos);
+}
+function readAddr(r: BinReader): unknown {
+  expectTag(r, Tag.address, T_ADDR);
+  r.need(16);
+  const b = r.buf;
+  const p = r.pos;
+  r.pos += 16;
+  if (b.readUInt32BE(p) === 0 && b.readUInt32BE(p + 4) === 0 && b.readUInt32BE(p + 8) === 0xffff) return `${b[p + 12]}.${b[p + 13]}.${b[p + 14]}.${b[p + 15]}`;
+  return addrText(b.subarray(p, p + 16));
+}
+
+const SCALAR_READERS: Partial<Record<ZType["kind"], TypedReader>> = {
+  bool: readBool,
+  count: readCount,
+  int: readInt,
+  double: readDouble,
+  time: readTime,
+  interval: readInterval,
+  string: readString,
+  addr: readAddr,
+};
+
+/** Builds (once per declared type) a reader that decodes values of `t` straight from bytes. */
+export function compileReader(t: ZType): TypedReader {
+  const scalar = SCALAR_READERS[t.kind];
+  if (scalar) return scalar;
+  if (t.kind === "enum")
+    return (r) => {
+      expectTag(r, Tag.enum, t);
       return r.string();
-    case "vector": {
-      if (tag !== Tag.vector) break;
+    };
+  if (t.kind === "vector") {
+    const elem = compileReader(t.of);
+    return (r, depth) => {
+      const at = r.pos;
+      expectTag(r, Tag.vector, t);
       if (depth >= MAX_DEPTH) r.fail("too-deep", `nesting deeper than ${MAX_DEPTH}`, at);
       const n = r.count(1);
       const out: unknown[] = [];
-      for (let i = 0; i < n; i++) out.push(readTyped(r, t.of, depth + 1));
+      for (let i = 0; i < n; i++) out.push(elem(r, depth + 1));
       return out;
-    }
-    case "record": {
-      if (tag !== Tag.vector) break;
+    };
+  }
+  if (t.kind === "record") {
+    const fields = t.fields.map((f) => ({ f, read: compileReader(f.type) }));
+    return (r, depth) => {
+      const at = r.pos;
+      expectTag(r, Tag.vector, t);
       if (depth >= MAX_DEPTH) r.fail("too-deep", `nesting deeper than ${MAX_DEPTH}`, at);
       const n = r.count(1);
-      if (n < t.fields.length) r.fail("invalid", `record ${typeName(t)} needs ${t.fields.length} fields, got ${n}`, at);
+      if (n < fields.length) r.fail("invalid", `record ${typeName(t)} needs ${fields.length} fields, got ${n}`, at);
       const o: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) {
-        const f = t.fields[i];
-        if (f === undefined) {
+        const field = fields[i];
+        if (field === undefined) {
           r.data(depth + 1); // extra trailing elements are ignored, as Zeek does
           continue;
         }
-        if (r.buf[r.pos] === Tag.none && r.pos < r.end) {
-          if (!f.optional) r.fail("invalid", `unset value for ${f.name}, which is not &optional`);
+        if (r.pos < r.end && r.buf[r.pos] === Tag.none) {
+          if (!field.f.optional) r.fail("invalid", `unset value for ${field.f.name}, which is not &optional`);
           r.pos++;
           continue;
         }
-        o[f.name] = readTyped(r, f.type, depth + 1);
+        o[field.f.name] = field.read(r, depth + 1);
       }
       return o;
-    }
-    default: {
-      r.pos = at;
-      return fromData(t, r.data(depth));
-    }
+    };
   }
-  return mismatch(at, t, TAG_NAMES[tag] ?? `tag ${tag}`);
+  // Sets and tables (canonical order, duplicate checks), ports, subnets, patterns, any.
+  return (r, depth) => fromData(t, r.data(depth));
 }
 
 // ---- events ----
@@ -390,11 +440,18 @@ export interface EncodeEventOptions {
 /** A declared Zeek event: encodes and decodes its arguments with their declared types. */
 export class EventDecl<A extends readonly unknown[] = unknown[]> {
   readonly nameBytes: Buffer;
+  /** The envelope bytes up to the first argument (no metadata): written and checked as a block. */
+  private readonly head: Buffer;
+  private readonly readers: readonly TypedReader[];
   constructor(
     readonly name: string,
     readonly params: readonly RecordField[],
   ) {
     this.nameBytes = Buffer.from(name, "utf8");
+    this.readers = params.map((p) => compileReader(p.type));
+    const w = new ByteWriter(64);
+    writeEventHead(w, name, params.length, false);
+    this.head = w.finish();
   }
 
   /** Zeek's spelling: `name(a: count, b: string)`. */
@@ -409,7 +466,8 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
       options?.networkTimestamp === undefined
         ? undefined
         : [{ id: METADATA_NETWORK_TIMESTAMP, value: { type: "timestamp", value: toNanos({ kind: "time" }, options.networkTimestamp, "networkTimestamp") } }];
-    writeEventHead(w, this.name, args.length, meta !== undefined);
+    if (meta) writeEventHead(w, this.name, args.length, true);
+    else w.bytes(this.head);
     for (let i = 0; i < args.length; i++) {
       const p = this.params[i]!;
       if (args[i] === undefined && p.optional) w.u8(Tag.none);
@@ -436,18 +494,32 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
     return this.params.map((p, i) => fromData(p.type, ev.args[i]!, `${this.name}.${p.name}`)) as unknown as A;
   }
 
+  private startsWithHead(r: BinReader): boolean {
+    const h = this.head;
+    if (r.end - r.pos < h.length) return false;
+    const b = r.buf;
+    for (let i = 0, p = r.pos; i < h.length; i++, p++) if (b[p] !== h[i]) return false;
+    r.pos += h.length;
+    return true;
+  }
+
   /** Decodes a broker-bin-v1 payload of this event straight into typed arguments. */
   decode(payload: Uint8Array): A {
     const r = new BinReader(payload);
-    const hasMeta = readEnvelopeHead(r);
-    const at = r.pos;
-    const name = r.bytes();
-    if (!name.equals(this.nameBytes)) r.fail("invalid", `event ${name.toString("utf8")}, expected ${this.name}`, at);
-    r.expectTag(Tag.vector, "argument vector");
-    const argc = r.count(1);
-    if (argc !== this.params.length) r.fail("invalid", `${this.name}: expected ${this.params.length} arguments, got ${argc}`);
+    let hasMeta = false;
+    if (!this.startsWithHead(r)) {
+      // Not the common form: parse step by step for metadata or a precise error.
+      hasMeta = readEnvelopeHead(r);
+      const at = r.pos;
+      const name = r.bytes();
+      if (!name.equals(this.nameBytes)) r.fail("invalid", `event ${name.toString("utf8")}, expected ${this.name}`, at);
+      r.expectTag(Tag.vector, "argument vector");
+      const argc = r.count(1);
+      if (argc !== this.params.length) r.fail("invalid", `${this.name}: expected ${this.params.length} arguments, got ${argc}`);
+    }
+    const argc = this.params.length;
     const args: unknown[] = [];
-    for (let i = 0; i < argc; i++) args.push(readTyped(r, this.params[i]!.type));
+    for (let i = 0; i < argc; i++) args.push(this.readers[i]!(r, 0));
     if (hasMeta) {
       const m = r.data(1);
       if (m.type !== "vector") r.fail("invalid", "event metadata is not a vector");

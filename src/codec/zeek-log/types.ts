@@ -146,7 +146,8 @@ export class LogTypedValue {
  * - Uint8Array: string, enum, file, func as raw bytes (decoded values alias the input buffer);
  *   a JS string is accepted when encoding/formatting and written as UTF-8
  * - LogAddr / LogSubnet / LogPort (addr/subnet text accepted when encoding/formatting)
- * - LogValue[]: set (table) or vector elements
+ * - LogValue[]: set (table) or vector elements; a column's container holds elements of the
+ *   column's subtype, containers nested deeper hold only LogTypedValues
  * - LogTypedValue: explicit type/subtype, for anything else
  */
 export type LogValue =
@@ -161,6 +162,3 @@ export type LogValue =
   | LogPort
   | LogTypedValue
   | LogValue[];
-
-/** Type of the elements of a container: the column's subtype for a column's own container, void deeper down. */
-export const NESTED_ELEMENT_TYPE = TypeTag.void;
