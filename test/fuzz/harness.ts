@@ -52,7 +52,7 @@ export class Rng {
 const INTERESTING = [0x00, 0x01, 0x02, 0x04, 0x07, 0x0e, 0x0f, 0x10, 0x7f, 0x80, 0x81, 0xfe, 0xff];
 
 function mutate(rng: Rng, seeds: Uint8Array[], base: Uint8Array): Uint8Array {
-  let out = Uint8Array.from(base);
+  let out: Uint8Array = Uint8Array.from(base);
   const rounds = 1 + rng.below(4);
   for (let r = 0; r < rounds; r++) {
     const len = out.length;

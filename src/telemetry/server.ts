@@ -1,0 +1,65 @@
+// HTTP endpoint serving a registry in Prometheus text format at /metrics (Zeek: Telemetry::metrics_port).
+
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ConfigError } from "../errors.js";
+import type { MetricsRegistry } from "./registry.js";
+
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+export interface MetricsServer {
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  readonly host: string;
+  /** e.g. http://127.0.0.1:9991/metrics (IPv6 hosts in brackets). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface MetricsServerOptions {
+  registry: MetricsRegistry;
+  /** 0 picks a free port. */
+  port: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+}
+
+/** Starts the endpoint; rejects with ConfigError("metrics_port") if it cannot listen. */
+export function startMetricsServer({ registry, port, host = "127.0.0.1" }: MetricsServerOptions): Promise<MetricsServer> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/metrics") {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found; metrics are at /metrics\n");
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    const body = registry.render();
+    res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE, "content-length": Buffer.byteLength(body) });
+    res.end(req.method === "HEAD" ? undefined : body);
+  });
+  // Scrapers keep connections alive; don't let them hold close() open.
+  server.keepAliveTimeout = 5000;
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void =>
+      reject(new ConfigError("metrics_port", `cannot serve metrics on ${host}:${port}: ${err.message}`, { cause: err }));
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      const addr = server.address() as AddressInfo;
+      const h = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+      resolve({
+        port: addr.port,
+        host: addr.address,
+        url: `http://${h}:${addr.port}/metrics`,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((err) => (err ? fail(err) : done()));
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

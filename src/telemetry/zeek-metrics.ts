@@ -1,0 +1,137 @@
+// Zeek's cluster metrics under Zeek's names (src/cluster/backend/zeromq/ZeroMQ.cc,
+// src/cluster/Telemetry.cc, base/frameworks/cluster/telemetry.zeek; spec §6.1).
+
+import { type Counter, type CounterFamily, MetricsRegistry } from "./registry.js";
+
+/** A registry labelled like Zeek's: every series carries `node="<Cluster::node>"` (Telemetry::metrics_endpoint_label). */
+export function zeekRegistry(nodeName?: string): MetricsRegistry {
+  return new MetricsRegistry(nodeName === undefined || nodeName === "" ? {} : { constLabels: { node: nodeName } });
+}
+
+/** The ZeroMQ backend's own counters. Bump `.value` directly on hot paths. */
+export class ZeroMqMetrics {
+  /** `zeek_cluster_zeromq_xpub_drops_total`: publications abandoned on EAGAIN at the XPUB HWM. */
+  readonly xpubDrops: Counter;
+  /** `zeek_cluster_zeromq_onloop_drops_total`: received events dropped, onloop queue full. */
+  readonly onloopDrops: Counter;
+  /** `zeek_cluster_zeromq_msg_errors_total`: messages with the wrong number of parts. */
+  readonly msgErrors: Counter;
+
+  constructor(registry: MetricsRegistry) {
+    this.xpubDrops = registry.counter("zeek_cluster_zeromq_xpub_drops", "Number of published events dropped due to XPUB socket HWM.");
+    this.onloopDrops = registry.counter("zeek_cluster_zeromq_onloop_drops", "Number of received events dropped due to OnLoop queue full.");
+    this.msgErrors = registry.counter("zeek_cluster_zeromq_msg_errors", "Number of events with the wrong number of message parts.");
+  }
+}
+
+/**
+ * The broker's (Zeek's proxy thread) statistics, in zmq_proxy STATISTICS order. As in libzmq,
+ * "messages" count frames. Frontend = the broker's XSUB, backend = its XPUB.
+ */
+export class ProxyMetrics {
+  readonly frontendMessagesReceived: Counter;
+  readonly frontendBytesReceived: Counter;
+  readonly frontendMessagesSent: Counter;
+  readonly frontendBytesSent: Counter;
+  readonly backendMessagesReceived: Counter;
+  readonly backendBytesReceived: Counter;
+  readonly backendMessagesSent: Counter;
+  readonly backendBytesSent: Counter;
+
+  constructor(registry: MetricsRegistry) {
+    const c = (side: "frontend" | "backend", what: "messages" | "bytes", dir: "received" | "sent"): Counter =>
+      registry.counter(`zeek_cluster_zeromq_proxy_${side}_${what}_${dir}`, `Number of ${what} ${dir} by the ${side} socket`);
+    this.frontendMessagesReceived = c("frontend", "messages", "received");
+    this.frontendBytesReceived = c("frontend", "bytes", "received");
+    this.frontendMessagesSent = c("frontend", "messages", "sent");
+    this.frontendBytesSent = c("frontend", "bytes", "sent");
+    this.backendMessagesReceived = c("backend", "messages", "received");
+    this.backendBytesReceived = c("backend", "bytes", "received");
+    this.backendMessagesSent = c("backend", "messages", "sent");
+    this.backendBytesSent = c("backend", "bytes", "sent");
+  }
+
+  /** The 8 values in STATISTICS order. */
+  statistics(): number[] {
+    return [
+      this.frontendMessagesReceived.value, this.frontendBytesReceived.value, this.frontendMessagesSent.value, this.frontendBytesSent.value,
+      this.backendMessagesReceived.value, this.backendBytesReceived.value, this.backendMessagesSent.value, this.backendBytesSent.value,
+    ];
+  }
+}
+
+/** `Cluster::Telemetry::topic_normalizations` as the ZeroMQ backend extends it, in order; first match wins. */
+export const ZEROMQ_TOPIC_NORMALIZATIONS: readonly (readonly [RegExp, string])[] = Object.freeze([
+  [/^zeek\/cluster\/nodeid\/.*/, "zeek/cluster/nodeid/__normalized__"],
+  [/^zeek\.cluster\.nodeid\..*/, "zeek.cluster.nodeid.__normalized__"],
+] as const);
+
+/** Zeek's TableTopicNormalizer: the first matching pattern's replacement, else the topic. "" means "do not count". */
+export function normalizeTopic(topic: string, normalizations: readonly (readonly [RegExp, string])[] = ZEROMQ_TOPIC_NORMALIZATIONS): string {
+  for (const [re, to] of normalizations) if (re.test(topic)) return to;
+  return topic;
+}
+
+export interface ClusterTelemetryOptions {
+  /** Zeek's INFO level (on by default in Zeek): unlabelled totals. @default true */
+  info?: boolean;
+  /** Zeek's VERBOSE level (Zeek: `redef Cluster::Telemetry::core_metrics += { VERBOSE }`): per topic and handler. @default true */
+  verbose?: boolean;
+  normalizations?: readonly (readonly [RegExp, string])[];
+}
+
+/**
+ * Zeek's core cluster telemetry: `zeek_cluster_core_{outgoing,incoming}_events_total` (INFO) and
+ * `zeek_cluster_core_verbose_{outgoing,incoming}_events_total{topic,handler}` (VERBOSE), topics
+ * normalised so unique nodeid topics share one series.
+ */
+export class ClusterTelemetry {
+  private readonly outInfo: Counter | undefined;
+  private readonly inInfo: Counter | undefined;
+  private readonly outVerbose: CounterFamily | undefined;
+  private readonly inVerbose: CounterFamily | undefined;
+  private readonly normalizations: readonly (readonly [RegExp, string])[];
+  // raw topic -> normalised topic; bounded so unique topics cannot grow it without limit.
+  private readonly normCache = new Map<string, string>();
+  private readonly outSeries = new Map<string, Map<string, Counter>>();
+  private readonly inSeries = new Map<string, Map<string, Counter>>();
+
+  constructor(registry: MetricsRegistry, opts: ClusterTelemetryOptions = {}) {
+    this.normalizations = opts.normalizations ?? ZEROMQ_TOPIC_NORMALIZATIONS;
+    if (opts.info ?? true) {
+      this.outInfo = registry.counter("zeek_cluster_core_outgoing_events", "Number of outgoing events");
+      this.inInfo = registry.counter("zeek_cluster_core_incoming_events", "Number of incoming events");
+    }
+    if (opts.verbose ?? true) {
+      this.outVerbose = registry.counterFamily("zeek_cluster_core_verbose_outgoing_events", "Number of outgoing events with topic and handler information", ["topic", "handler"]);
+      this.inVerbose = registry.counterFamily("zeek_cluster_core_verbose_incoming_events", "Number of incoming events with topic and handler information", ["topic", "handler"]);
+    }
+  }
+
+  /** An event published to `topic` (handler = the event's name, e.g. "Cluster::hello"). */
+  onOutgoingEvent(topic: string, handler: string): void {
+    if (this.outInfo) this.outInfo.value++;
+    if (this.outVerbose) this.bump(this.outVerbose, this.outSeries, topic, handler);
+  }
+
+  /** An event received on `topic`. */
+  onIncomingEvent(topic: string, handler: string): void {
+    if (this.inInfo) this.inInfo.value++;
+    if (this.inVerbose) this.bump(this.inVerbose, this.inSeries, topic, handler);
+  }
+
+  private bump(fam: CounterFamily, series: Map<string, Map<string, Counter>>, topic: string, handler: string): void {
+    let norm = this.normCache.get(topic);
+    if (norm === undefined) {
+      norm = normalizeTopic(topic, this.normalizations);
+      if (this.normCache.size >= 4096) this.normCache.clear();
+      this.normCache.set(topic, norm);
+    }
+    if (norm === "") return;
+    let byHandler = series.get(norm);
+    if (byHandler === undefined) series.set(norm, (byHandler = new Map()));
+    let c = byHandler.get(handler);
+    if (c === undefined) byHandler.set(handler, (c = fam.withLabels([norm, handler])));
+    c.value++;
+  }
+}
