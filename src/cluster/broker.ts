@@ -1,0 +1,133 @@
+// The central broker of Zeek's ZeroMQ backend (Zeek's proxy thread, zmq_proxy): an XSUB bound on
+// listen_xsub_endpoint receives what node XPUBs publish and an XPUB bound on listen_xpub_endpoint
+// fans it out to the node XSUBs by prefix; (un)subscriptions flow the other way. Frames are
+// forwarded as received (no copies). Like zmq_proxy's blocking send, a subscriber at its HWM
+// (with listen_xpub_nodrop) pauses forwarding instead of losing messages.
+import { EventEmitter } from "node:events";
+import { ProxyMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
+import type { MetricsRegistry } from "../telemetry/registry.js";
+import { XPub, XSub, type Message, type SocketEvents } from "../transport/index.js";
+import { DEFAULT_LISTEN_XPUB_ENDPOINT, DEFAULT_LISTEN_XSUB_ENDPOINT } from "./options.js";
+
+export interface BrokerOptions {
+  /** `listen_xsub_endpoint`: node XPUBs connect here. @default "tcp://127.0.0.1:5556" */
+  listenXsubEndpoint?: string;
+  /** `listen_xpub_endpoint`: node XSUBs connect here. @default "tcp://127.0.0.1:5555" */
+  listenXpubEndpoint?: string;
+  /** `listen_xpub_nodrop`: pause forwarding instead of dropping at a subscriber's HWM. @default true */
+  listenXpubNodrop?: boolean;
+  /** ZMQ_IPV6 on both sockets. @default true */
+  ipv6?: boolean;
+  /** Per-peer high-water marks of both sockets (libzmq's default). @default 1000 */
+  hwm?: number;
+  /** Messages forwarded per turn before yielding to the event loop. @default 1000 */
+  batch?: number;
+  registry?: MetricsRegistry;
+}
+
+export interface BrokerEvents {
+  /** A connection of either socket (monitoring). */
+  connection: [side: "xsub" | "xpub", event: keyof SocketEvents, detail: { endpoint: string; remote?: string }];
+}
+
+function bytesOf(msg: Message): number {
+  let n = 0;
+  for (let i = 0; i < msg.length; i++) n += msg[i]!.length;
+  return n;
+}
+
+export class Broker extends EventEmitter<BrokerEvents> {
+  readonly metrics: ProxyMetrics;
+  readonly registry: MetricsRegistry;
+  /** The bound endpoints (real ports when port 0 was asked for). */
+  xsubEndpoint = "";
+  xpubEndpoint = "";
+  private readonly xsub: XSub;
+  private readonly xpub: XPub;
+  private readonly batch: number;
+  /** Messages the XPUB refused (nodrop at HWM), in order; forwarding waits for "drain". */
+  private backlog: Message[] = [];
+  private forwardScheduled = false;
+
+  constructor(private readonly opts: BrokerOptions = {}) {
+    super();
+    const hwm = opts.hwm ?? 1000;
+    const ipv6 = opts.ipv6 ?? true;
+    this.batch = opts.batch ?? 1000;
+    this.registry = opts.registry ?? zeekRegistry();
+    this.metrics = new ProxyMetrics(this.registry);
+    this.xsub = new XSub({ receiveHighWaterMark: hwm, sendHighWaterMark: hwm, ipv6, linger: 0 });
+    this.xpub = new XPub({ verboser: true, noDrop: opts.listenXpubNodrop ?? true, sendHighWaterMark: hwm, receiveHighWaterMark: hwm, ipv6, linger: 0 });
+    this.xsub.on("readable", () => this.scheduleForward());
+    this.xpub.on("drain", () => this.scheduleForward());
+    this.xpub.on("readable", () => this.forwardSubscriptions());
+    for (const [side, sock] of [["xsub", this.xsub], ["xpub", this.xpub]] as const)
+      for (const ev of ["accepted", "disconnected", "handshake:error"] as const)
+        sock.on(ev, (d: { endpoint: string; remote?: string }) => this.emit("connection", side, ev, d));
+  }
+
+  /** Binds both sockets; resolves with the real endpoints. */
+  async start(): Promise<{ xsub: string; xpub: string }> {
+    this.xsubEndpoint = await this.xsub.bind(this.opts.listenXsubEndpoint ?? DEFAULT_LISTEN_XSUB_ENDPOINT);
+    this.xpubEndpoint = await this.xpub.bind(this.opts.listenXpubEndpoint ?? DEFAULT_LISTEN_XPUB_ENDPOINT);
+    return { xsub: this.xsubEndpoint, xpub: this.xpubEndpoint };
+  }
+
+  close(): Promise<unknown> {
+    return Promise.all([this.xsub.close(), this.xpub.close()]);
+  }
+
+  private scheduleForward(): void {
+    if (this.forwardScheduled) return;
+    this.forwardScheduled = true;
+    setImmediate(() => {
+      this.forwardScheduled = false;
+      this.forward();
+    });
+  }
+
+  /** Published messages: XSUB -> XPUB, in batches; stops at a refused send until "drain". */
+  private forward(): void {
+    if (this.backlog.length > 0 && !this.send(this.backlog)) return;
+    const msgs = this.xsub.receive(this.batch);
+    const m = this.metrics;
+    for (let i = 0; i < msgs.length; i++) {
+      m.frontendMessagesReceived.value += msgs[i]!.length;
+      m.frontendBytesReceived.value += bytesOf(msgs[i]!);
+    }
+    if (!this.send(msgs)) return;
+    if (this.xsub.pending > 0) this.scheduleForward();
+  }
+
+  /**
+   * Sends `msgs` in order; on a refusal keeps the unsent rest as the backlog (at most one batch:
+   * nothing more is read from the XSUB meanwhile, so publishers feel the backpressure).
+   */
+  private send(msgs: Message[]): boolean {
+    const m = this.metrics;
+    for (let i = 0; i < msgs.length; i++) {
+      const msg = msgs[i]!;
+      if (!this.xpub.send(msg)) {
+        this.backlog = msgs.slice(i);
+        return false;
+      }
+      m.backendMessagesSent.value += msg.length;
+      m.backendBytesSent.value += bytesOf(msg);
+    }
+    this.backlog = [];
+    return true;
+  }
+
+  /** Subscriptions: XPUB -> XSUB (which reference-counts and forwards to every publisher). */
+  private forwardSubscriptions(): void {
+    const m = this.metrics;
+    for (const msg of this.xpub.receive()) {
+      const bytes = bytesOf(msg);
+      m.backendMessagesReceived.value += msg.length;
+      m.backendBytesReceived.value += bytes;
+      this.xsub.send(msg);
+      m.frontendMessagesSent.value += msg.length;
+      m.frontendBytesSent.value += bytes;
+    }
+  }
+}

@@ -1,0 +1,450 @@
+// A cluster node of Zeek's ZeroMQ backend: its XPUB connects to the broker's XSUB (publishing
+// 4-part messages, seeing every subscription in the cluster), its XSUB to the broker's XPUB
+// (subscribing, receiving). Incoming events pass a bounded onloop queue before their handlers;
+// discovery (hello -> node_up, unsubscription -> node_down) and ready-to-publish run on top.
+import { EventEmitter } from "node:events";
+import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
+import { decodeEvent, type ZeekEvent } from "../codec/broker/event.js";
+import { decodeJsonEvent, encodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
+import { eventFromSignature, readEventName, type EventDecl } from "../codec/broker/typed.js";
+import { DecodeError } from "../errors.js";
+import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
+import type { MetricsRegistry } from "../telemetry/registry.js";
+import { XPub, XSub, type Message } from "../transport/index.js";
+import { encodeEvent } from "../codec/broker/event.js";
+import { Discovery } from "./discovery.js";
+import type { ClusterLayout } from "./layout.js";
+import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
+import { defaultPools, type Pool } from "./pools.js";
+import type { PoolType } from "./layout.js";
+import { makeNodeId, nodeTopic, nodeidTopic, readyTopic, roleSubscriptions } from "./topics.js";
+import type { HrwKey } from "./hrw.js";
+
+export type EventFormat = typeof BIN_FORMAT | typeof JSON_FORMAT;
+
+/** Zeek's own cluster events. */
+export const ZEROMQ_HELLO = eventFromSignature("Cluster::Backend::ZeroMQ::hello(name: string, id: string)");
+export const CLUSTER_HELLO = eventFromSignature("Cluster::hello(name: string, id: string)");
+
+export interface ClusterNodeConfig {
+  /** `Cluster::node`: this node's name (in the layout, when there is one). */
+  name: string;
+  /** The cluster layout; with it the node subscribes like a Zeek node of its role and runs discovery. */
+  layout?: ClusterLayout;
+  /** Resolved backend options (defaults: Zeek's). */
+  options?: Partial<NodeOptions>;
+  /** `Cluster::event_serializer` for publishing. @default "broker-bin-v1" */
+  eventFormat?: EventFormat;
+  /** Take part in the hello handshake. @default true when `layout` names this node */
+  discovery?: boolean;
+  /** Metrics registry to register Zeek's counters in. @default a new one */
+  registry?: MetricsRegistry;
+  /** Fixed node id (tests); default `zeromq_<name>_<host>_<pid>_<unique>`. */
+  nodeId?: string;
+}
+
+export interface ClusterNodeEvents {
+  node_up: [name: string, id: string];
+  node_down: [name: string, id: string];
+  subscription: [topic: string];
+  unsubscription: [topic: string];
+  /** Zeek's Reporter::warning / Reporter::error; printed to stderr when nobody listens. */
+  reporter_warning: [message: string];
+  reporter_error: [message: string];
+}
+
+type Handler = (...args: never[]) => unknown;
+interface Registration {
+  decl: EventDecl<readonly unknown[]>;
+  handlers: Handler[];
+}
+/** An event as received, for handlers of any event (tools, bridges). */
+export type AnyEventHandler = (topic: string, event: ZeekEvent, format: EventFormat) => unknown;
+
+// An onloop queue entry: the raw message (its frames are views into network buffers).
+type Queued = Message;
+
+const LOG_PREFIX = (n: string) => `zeek-zmq[${n}]`;
+
+export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
+  readonly name: string;
+  readonly nodeId: string;
+  readonly options: NodeOptions;
+  readonly registry: MetricsRegistry;
+  readonly metrics: ZeroMqMetrics;
+  readonly telemetry: ClusterTelemetry;
+  readonly pools: Record<PoolType, Pool> | undefined;
+  readonly eventFormat: EventFormat;
+
+  private readonly xpub: XPub;
+  private readonly xsub: XSub;
+  private readonly layout: ClusterLayout | undefined;
+  private readonly discovery: Discovery | undefined;
+  private readonly idFrame: Buffer;
+  private readonly formatFrame: Buffer;
+  private readonly topicFrames = new Map<string, Buffer>();
+  private readonly registrations = new Map<string, Registration>();
+  private readonly anyHandlers: AnyEventHandler[] = [];
+  /** Topics seen on the XPUB (Zeek's seen-set: `subscription` only on first sighting). */
+  private readonly seenTopics = new Set<string>();
+  private readonly readyWaiters = new Map<string, () => void>();
+  private readyCounter = 0;
+  private readonly onloop: Queued[] = [];
+  private onloopHead = 0;
+  private draining = false;
+  private drainScheduled = false;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private warnedXpubDrop = false;
+  private warnedOnloopDrop = false;
+  private started = false;
+  private closed = false;
+
+  constructor(cfg: ClusterNodeConfig) {
+    super();
+    this.name = cfg.name;
+    this.options = { ...DEFAULT_NODE_OPTIONS, ...cfg.options };
+    this.layout = cfg.layout;
+    this.eventFormat = cfg.eventFormat ?? BIN_FORMAT;
+    this.nodeId = cfg.nodeId ?? makeNodeId(cfg.name);
+    this.idFrame = Buffer.from(this.nodeId, "utf8");
+    this.formatFrame = Buffer.from(this.eventFormat, "latin1");
+    this.registry = cfg.registry ?? zeekRegistry(cfg.name);
+    this.metrics = new ZeroMqMetrics(this.registry);
+    this.telemetry = new ClusterTelemetry(this.registry);
+    const o = this.options;
+    this.xpub = new XPub({ verbose: true, noDrop: o.connectXpubNodrop, sendHighWaterMark: o.xpubSndhwm, linger: o.lingerMs, ipv6: o.ipv6 });
+    // XSUB forces linger 0 in libzmq; subscriptions are replayed after reconnects.
+    this.xsub = new XSub({ receiveHighWaterMark: o.xsubRcvhwm, linger: 0, ipv6: o.ipv6 });
+    const inLayout = cfg.layout?.nodes.some((n) => n.name === cfg.name) ?? false;
+    this.pools = inLayout ? defaultPools(cfg.layout!, cfg.name, o.nodeTopicPrefix) : undefined;
+    if (cfg.discovery ?? inLayout) {
+      this.discovery = new Discovery(
+        {
+          selfId: this.nodeId,
+          nodeNames: cfg.layout?.nodes.map((n) => n.name) ?? [],
+          nodeidTopicPrefix: o.nodeidTopicPrefix,
+          helloExpirationMs: o.helloExpiration * 1000,
+        },
+        {
+          zeromqHello: (topic) => this.publish(topic, ZEROMQ_HELLO, [this.name, this.nodeId]),
+          clusterHello: (topic) => this.publish(topic, CLUSTER_HELLO, [this.name, this.nodeId]),
+          nodeUp: (name, id) => {
+            for (const p of Object.values(this.pools ?? {})) p.markAlive(name);
+            this.emit("node_up", name, id);
+          },
+          nodeDown: (name, id) => {
+            for (const p of Object.values(this.pools ?? {})) p.markDead(name);
+            this.emit("node_down", name, id);
+          },
+          warning: (m) => this.warn(m),
+          error: (m) => this.report("reporter_error", m),
+        },
+      );
+    }
+    this.xsub.on("readable", () => this.pullXsub());
+    this.xpub.on("readable", () => this.pullXpub());
+    this.xpub.on("drain", () => undefined);
+  }
+
+  /** Connects to the broker, subscribes like a Zeek node of this role and waits until ready to publish. */
+  async start(options: { signal?: AbortSignal } = {}): Promise<this> {
+    if (this.started) throw new Error(`${LOG_PREFIX(this.name)}: start() called twice`);
+    this.started = true;
+    this.xpub.connect(this.options.connectXpubEndpoint);
+    this.xsub.connect(this.options.connectXsubEndpoint);
+    if (this.discovery) {
+      const topics = this.layout
+        ? roleSubscriptions(this.layout, this.name, this.nodeId, this.options)
+        : [nodeidTopic(this.nodeId, this.options.nodeidTopicPrefix), nodeTopic(this.name, this.options.nodeTopicPrefix)];
+      for (const t of topics) this.subscribe(t);
+      const every = Math.max(100, Math.min(1000, (this.options.helloExpiration * 1000) / 4));
+      this.expiryTimer = setInterval(() => this.discovery!.expire(Date.now()), every);
+      this.expiryTimer.unref();
+    }
+    await this.ready(options.signal);
+    return this;
+  }
+
+  /** `Cluster::subscribe(prefix)`: receive every event whose topic starts with `prefix`. */
+  subscribe(prefix: string): void {
+    this.xsub.send([Buffer.concat([Buffer.of(1), Buffer.from(prefix, "utf8")])]);
+  }
+
+  /** `Cluster::unsubscribe(prefix)`. */
+  unsubscribe(prefix: string): void {
+    this.xsub.send([Buffer.concat([Buffer.of(0), Buffer.from(prefix, "utf8")])]);
+  }
+
+  /**
+   * Resolves once this node can publish without losing messages to the XPUB's sender-side
+   * filtering: a fresh internal topic was subscribed, came back through the broker to the own
+   * XPUB (so the broker's cached subscriptions have arrived too), and is unsubscribed again.
+   */
+  ready(signal?: AbortSignal): Promise<void> {
+    const topic = readyTopic(this.options.internalTopicPrefix, this.nodeId, ++this.readyCounter);
+    return new Promise<void>((resolve, reject) => {
+      const abort = () => {
+        this.readyWaiters.delete(topic);
+        reject(signal!.reason);
+      };
+      if (signal?.aborted) return abort();
+      signal?.addEventListener("abort", abort, { once: true });
+      this.readyWaiters.set(topic, () => {
+        signal?.removeEventListener("abort", abort);
+        this.unsubscribe(topic);
+        resolve();
+      });
+      this.subscribe(topic);
+    });
+  }
+
+  /** Handles `decl` events: `handler(...args)` with the declared JS types. May return a promise. */
+  on<A extends readonly unknown[]>(decl: EventDecl<A>, handler: (...args: A) => unknown): this;
+  on<K extends keyof ClusterNodeEvents>(event: K, listener: (...args: ClusterNodeEvents[K]) => void): this;
+  on(what: unknown, handler: (...args: never[]) => unknown): this {
+    if (typeof what === "string" || typeof what === "symbol") return super.on(what as keyof ClusterNodeEvents, handler as never);
+    const decl = what as EventDecl<readonly unknown[]>;
+    let reg = this.registrations.get(decl.name);
+    if (reg === undefined) this.registrations.set(decl.name, (reg = { decl, handlers: [] }));
+    else if (reg.decl.signature !== decl.signature) throw new Error(`${decl.name} is already handled with signature ${reg.decl.signature}`);
+    reg.handlers.push(handler);
+    return this;
+  }
+
+  /** Handles every event received, self-describing (tools such as `zeek-zmq tap`). */
+  onAnyEvent(handler: AnyEventHandler): this {
+    this.anyHandlers.push(handler);
+    return this;
+  }
+
+  /**
+   * `Cluster::publish(topic, event, args...)`. Returns false when the XPUB is at its high-water
+   * mark (the event is dropped and counted in zeek_cluster_zeromq_xpub_drops_total).
+   */
+  publish<A extends readonly unknown[]>(topic: string, decl: EventDecl<A>, args: A): boolean {
+    const payload = this.eventFormat === BIN_FORMAT ? decl.encode(args) : encodeJsonEvent(decl.toEvent(args));
+    return this.publishPayload(topic, decl.name, payload);
+  }
+
+  /** Publishes a self-describing event. */
+  publishEvent(topic: string, event: ZeekEvent): boolean {
+    const payload = this.eventFormat === BIN_FORMAT ? encodeEvent(event) : encodeJsonEvent(event);
+    return this.publishPayload(topic, event.name, payload);
+  }
+
+  /** `Cluster::publish_hrw(pool, key, ...)`: to the pool member rendezvous hashing picks for `key`. */
+  publishHrw<A extends readonly unknown[]>(pool: PoolType, key: HrwKey, decl: EventDecl<A>, args: A): boolean {
+    const topic = this.pool(pool).hrw(key);
+    return topic === "" ? false : this.publish(topic, decl, args);
+  }
+
+  /** `Cluster::publish_rr(pool, key, ...)`: round-robin over the pool's live members, per key. */
+  publishRr<A extends readonly unknown[]>(pool: PoolType, key: string, decl: EventDecl<A>, args: A): boolean {
+    const topic = this.pool(pool).rr(key);
+    return topic === "" ? false : this.publish(topic, decl, args);
+  }
+
+  /** Names of the nodes that are up, with their ids. */
+  nodesUp(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const n of this.discovery?.upNodes() ?? []) out.set(n, this.discovery!.idOf(n)!);
+    return out;
+  }
+
+  /** Messages waiting in the onloop queue. */
+  get onloopLength(): number {
+    return this.onloop.length - this.onloopHead;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    for (const [topic] of this.readyWaiters) this.readyWaiters.delete(topic);
+    await Promise.all([this.xpub.close(), this.xsub.close()]);
+  }
+
+  private pool(type: PoolType): Pool {
+    const p = this.pools?.[type];
+    if (!p) throw new Error(`${LOG_PREFIX(this.name)}: pools need a layout that names this node`);
+    return p;
+  }
+
+  private publishPayload(topic: string, name: string, payload: Buffer): boolean {
+    let t = this.topicFrames.get(topic);
+    if (t === undefined) {
+      if (this.topicFrames.size >= 1024) this.topicFrames.clear();
+      this.topicFrames.set(topic, (t = Buffer.from(topic, "utf8")));
+    }
+    if (!this.xpub.send([t, this.idFrame, this.formatFrame, payload])) {
+      this.metrics.xpubDrops.value++;
+      if (!this.warnedXpubDrop) {
+        this.warnedXpubDrop = true;
+        this.warn("xpub: warn: dropped a message due to hwm (xpub_sndhwm); further drops are only counted in zeek_cluster_zeromq_xpub_drops_total");
+      }
+      return false;
+    }
+    this.telemetry.onOutgoingEvent(topic, name);
+    return true;
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  /** XPUB: (un)subscription notifications, handled at once (they bypass the onloop HWM). */
+  private pullXpub(): void {
+    for (const msg of this.xpub.receive()) {
+      if (msg.length !== 1) {
+        this.metrics.msgErrors.value++;
+        continue;
+      }
+      const f = msg[0]!;
+      if (f.length === 0 || f[0]! > 1) continue; // not a (un)subscription: ignored, as Zeek does
+      const topic = f.toString("utf8", 1);
+      if (f[0] === 1) {
+        if (!this.seenTopics.has(topic)) {
+          this.seenTopics.add(topic);
+          this.emit("subscription", topic);
+          this.discovery?.onSubscription(topic, Date.now());
+        }
+        const waiter = this.readyWaiters.get(topic);
+        if (waiter) {
+          this.readyWaiters.delete(topic);
+          waiter();
+        }
+      } else {
+        this.seenTopics.delete(topic);
+        this.emit("unsubscription", topic);
+        this.discovery?.onUnsubscription(topic);
+      }
+    }
+  }
+
+  /**
+   * XSUB: messages into the onloop queue. With onloop_queue_hwm > 0 everything available is
+   * taken and what does not fit is dropped (counted); with 0 nothing is dropped and the queue
+   * takes only what the dispatcher can use, leaving the rest to TCP backpressure.
+   */
+  private pullXsub(): void {
+    const hwm = this.options.onloopQueueHwm;
+    const room = hwm > 0 ? Infinity : Math.max(0, this.bound() - this.onloopLength);
+    const batch = this.xsub.receive(room);
+    if (this.options.debugFlags & 1) process.stderr.write(`${LOG_PREFIX(this.name)} poll: xsub ${batch.length} messages\n`);
+    for (let i = 0; i < batch.length; i++) {
+      const msg = batch[i]!;
+      if (msg.length !== 4) {
+        this.metrics.msgErrors.value++;
+        continue;
+      }
+      if (msg[1]!.equals(this.idFrame)) continue; // our own message, echoed by the broker
+      if (hwm > 0 && this.onloopLength >= hwm) {
+        this.metrics.onloopDrops.value++;
+        if (!this.warnedOnloopDrop) {
+          this.warnedOnloopDrop = true;
+          this.warn("onloop queue full (onloop_queue_hwm): dropping incoming events; further drops are only counted in zeek_cluster_zeromq_onloop_drops_total");
+        }
+        continue;
+      }
+      this.onloop.push(msg);
+    }
+    this.scheduleDrain();
+  }
+
+  private bound(): number {
+    const p = this.options.pollMaxMessages;
+    return Math.max(1000, p > 0 ? p * 10 : 1000);
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled || this.draining || this.onloopLength === 0) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      void this.drain();
+    });
+  }
+
+  /** Dispatches up to poll_max_messages events, then yields to the event loop. */
+  private async drain(): Promise<void> {
+    if (this.draining || this.closed) return;
+    this.draining = true;
+    try {
+      const max = this.options.pollMaxMessages > 0 ? this.options.pollMaxMessages : Infinity;
+      for (let n = 0; n < max && this.onloopLength > 0; n++) {
+        const msg = this.onloop[this.onloopHead]!;
+        this.onloop[this.onloopHead++] = undefined as unknown as Queued;
+        if (this.onloopHead > 1024 && this.onloopHead * 2 > this.onloop.length) {
+          this.onloop.splice(0, this.onloopHead);
+          this.onloopHead = 0;
+        }
+        const pending = this.dispatch(msg);
+        if (pending !== undefined) await pending;
+      }
+    } finally {
+      this.draining = false;
+    }
+    // Room again in the onloop queue: take what the socket holds (no-drop mode relies on this).
+    if (this.xsub.pending > 0) this.pullXsub();
+    this.scheduleDrain();
+  }
+
+  /** Decodes and runs the handlers of one message; returns a promise only if a handler did. */
+  private dispatch(msg: Message): Promise<unknown> | undefined {
+    const topic = msg[0]!.toString("utf8");
+    const format = msg[2]!.toString("latin1");
+    const payload = msg[3]!;
+    let pending: Promise<unknown>[] | undefined;
+    try {
+      let name: string;
+      let event: ZeekEvent | undefined;
+      if (format === BIN_FORMAT) name = readEventName(payload);
+      else if (format === JSON_FORMAT) name = (event = decodeJsonEvent(payload)).name;
+      else throw new DecodeError("message", "invalid", 0, `unknown event format ${JSON.stringify(format.slice(0, 40))}`);
+      this.telemetry.onIncomingEvent(topic, name);
+      if (this.discovery && name.charCodeAt(0) === 0x43 /* C */) this.discoveryEvent(name, format, payload, event);
+      const reg = this.registrations.get(name);
+      if (reg) {
+        const args = event ? reg.decl.fromEvent(event) : reg.decl.decode(payload);
+        for (const h of reg.handlers) {
+          const r = (h as (...a: readonly unknown[]) => unknown)(...args);
+          if (r instanceof Promise) (pending ??= []).push(r.catch((e: unknown) => this.handlerFailed(name, e)));
+        }
+      }
+      if (this.anyHandlers.length > 0) {
+        event ??= decodeEvent(payload);
+        for (const h of this.anyHandlers) {
+          const r = h(topic, event, format as EventFormat);
+          if (r instanceof Promise) (pending ??= []).push(r.catch((e: unknown) => this.handlerFailed(name, e)));
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof DecodeError)) {
+        this.handlerFailed(topic, e);
+        return undefined;
+      }
+      this.metrics.msgErrors.value++;
+      this.warn(`dropped undecodable ${format} message on ${topic}: ${e.message}`);
+    }
+    return pending ? Promise.all(pending) : undefined;
+  }
+
+  private discoveryEvent(name: string, format: string, payload: Buffer, event: ZeekEvent | undefined): void {
+    const decl = name === ZEROMQ_HELLO.name ? ZEROMQ_HELLO : name === CLUSTER_HELLO.name ? CLUSTER_HELLO : undefined;
+    if (!decl) return;
+    const [n, id] = (format === BIN_FORMAT ? decl.decode(payload) : decl.fromEvent(event!)) as [string, string];
+    if (decl === ZEROMQ_HELLO) this.discovery!.onZeromqHello(n, id, Date.now());
+    else this.discovery!.onClusterHello(n, id);
+  }
+
+  private handlerFailed(name: string, e: unknown): void {
+    this.report("reporter_error", `handler for ${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
+
+  private warn(message: string): void {
+    this.report("reporter_warning", message);
+  }
+
+  private report(kind: "reporter_warning" | "reporter_error", message: string): void {
+    if (this.listenerCount(kind) > 0) this.emit(kind, message);
+    else process.stderr.write(`${LOG_PREFIX(this.name)} ${kind === "reporter_warning" ? "warning" : "error"}: ${message}\n`);
+  }
+}
