@@ -12,6 +12,7 @@ import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { XPub, XSub, type Message } from "../transport/index.js";
 import { encodeEvent } from "../codec/broker/event.js";
+import { startBrokerThread, type BrokerThread } from "./broker-thread.js";
 import { Discovery } from "./discovery.js";
 import type { ClusterLayout } from "./layout.js";
 import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
@@ -98,6 +99,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private warnedOnloopDrop = false;
   private started = false;
   private closed = false;
+  /** The embedded broker (run_proxy_thread). */
+  broker: BrokerThread | undefined;
 
   constructor(cfg: ClusterNodeConfig) {
     super();
@@ -150,6 +153,13 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   async start(options: { signal?: AbortSignal } = {}): Promise<this> {
     if (this.started) throw new Error(`${LOG_PREFIX(this.name)}: start() called twice`);
     this.started = true;
+    const o = this.options;
+    if (o.runProxyThread) {
+      this.broker = await startBrokerThread(
+        { listenXsubEndpoint: o.listenXsubEndpoint, listenXpubEndpoint: o.listenXpubEndpoint, listenXpubNodrop: o.listenXpubNodrop, ipv6: o.ipv6, debug: (o.debugFlags & 2) !== 0 },
+        this.registry,
+      );
+    }
     this.xpub.connect(this.options.connectXpubEndpoint);
     this.xsub.connect(this.options.connectXsubEndpoint);
     if (this.discovery) {
@@ -262,6 +272,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     for (const [topic] of this.readyWaiters) this.readyWaiters.delete(topic);
     await Promise.all([this.xpub.close(), this.xsub.close()]);
+    await this.broker?.close();
   }
 
   private pool(type: PoolType): Pool {

@@ -24,6 +24,13 @@ export class ZeroMqMetrics {
   }
 }
 
+/** Name and help of the proxy counters, in zmq_proxy STATISTICS order. */
+export const PROXY_STATISTICS: readonly (readonly [name: string, help: string])[] = (["frontend", "backend"] as const).flatMap((side) =>
+  (["received", "sent"] as const).flatMap((dir) =>
+    (["messages", "bytes"] as const).map((what) => [`zeek_cluster_zeromq_proxy_${side}_${what}_${dir}`, `Number of ${what} ${dir} by the ${side} socket`] as const),
+  ),
+);
+
 /**
  * The broker's (Zeek's proxy thread) statistics, in zmq_proxy STATISTICS order. As in libzmq,
  * "messages" count frames. Frontend = the broker's XSUB, backend = its XPUB.
@@ -39,16 +46,15 @@ export class ProxyMetrics {
   readonly backendBytesSent: Counter;
 
   constructor(registry: MetricsRegistry) {
-    const c = (side: "frontend" | "backend", what: "messages" | "bytes", dir: "received" | "sent"): Counter =>
-      registry.counter(`zeek_cluster_zeromq_proxy_${side}_${what}_${dir}`, `Number of ${what} ${dir} by the ${side} socket`);
-    this.frontendMessagesReceived = c("frontend", "messages", "received");
-    this.frontendBytesReceived = c("frontend", "bytes", "received");
-    this.frontendMessagesSent = c("frontend", "messages", "sent");
-    this.frontendBytesSent = c("frontend", "bytes", "sent");
-    this.backendMessagesReceived = c("backend", "messages", "received");
-    this.backendBytesReceived = c("backend", "bytes", "received");
-    this.backendMessagesSent = c("backend", "messages", "sent");
-    this.backendBytesSent = c("backend", "bytes", "sent");
+    const [fmr, fbr, fms, fbs, bmr, bbr, bms, bbs] = PROXY_STATISTICS.map(([name, help]) => registry.counter(name, help)) as [Counter, Counter, Counter, Counter, Counter, Counter, Counter, Counter];
+    this.frontendMessagesReceived = fmr;
+    this.frontendBytesReceived = fbr;
+    this.frontendMessagesSent = fms;
+    this.frontendBytesSent = fbs;
+    this.backendMessagesReceived = bmr;
+    this.backendBytesReceived = bbr;
+    this.backendMessagesSent = bms;
+    this.backendBytesSent = bbs;
   }
 
   /** The 8 values in STATISTICS order. */
