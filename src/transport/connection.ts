@@ -1,0 +1,370 @@
+// One ZMTP connection over a net.Socket: greeting -> mechanism handshake -> framing. Outbound
+// messages are pulled from the attached pipe and coalesced into few large writes; inbound
+// frames are parsed zero-copy and handed to the owner. Heartbeats (PING/PONG) per RFC 37.
+import type { Socket as NetSocket } from "node:net";
+import { FLAG_MORE, FrameParser, type FrameSink, encodeCommand, encodeFrame, encodePing, parsePing, writeHeader } from "./frame.js";
+import { GREETING_SIZE, SIGNATURE_SIZE, checkSignature, encodeGreeting, parseGreeting } from "./greeting.js";
+import { HandshakeError, type Mechanism, type MechanismSession } from "./mechanism.js";
+import type { Message, Pipe } from "./pipe.js";
+import { type SocketType, compatibleTypes } from "./types.js";
+
+/** Bytes encoded per write when the queue is long; bodies this large or larger are written without copying. */
+const BATCH_BYTES = 256 * 1024;
+const ZERO_COPY_MIN = 16 * 1024;
+
+
+export interface ConnectionOptions {
+  socketType: SocketType;
+  mechanism: Mechanism;
+  /** True on the accepting side. */
+  asServer: boolean;
+  maxMessageSize: number;
+  handshakeInterval: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  heartbeatTtl: number;
+}
+
+/** Callbacks into the owning socket. */
+export interface ConnectionOwner {
+  onHandshake(conn: Connection): void;
+  onMessage(conn: Connection, frames: Message): void;
+  /** A pipe that was full has room again. */
+  onDrain(conn: Connection): void;
+  onClosed(conn: Connection, error: Error | undefined, handshakeDone: boolean): void;
+}
+
+type State = "greeting" | "handshake" | "ready" | "closed";
+
+export class Connection implements FrameSink {
+  state: State = "greeting";
+  /** Peer's ZMTP minor version (0 = 3.0: subscriptions travel as data frames, no PING). */
+  peerMinor = 1;
+  peerSocketType = "";
+  /** Attached by the owner on handshake. */
+  pipe: Pipe | null = null;
+  private greeting: Buffer | null = Buffer.alloc(0);
+  private session: MechanismSession | null = null;
+  private readonly parser: FrameParser;
+  private error: Error | undefined;
+  private lastRecv = 0;
+  private handshakeTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private pingSentAt = 0;
+  private ttlTimer: NodeJS.Timeout | null = null;
+  private ttlMs = 0;
+  private paused = false;
+  private lingerTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly socket: NetSocket,
+    readonly remote: string,
+    private readonly opts: ConnectionOptions,
+    private readonly owner: ConnectionOwner,
+  ) {
+    this.parser = new FrameParser(opts.maxMessageSize);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => this.onSocketDrain());
+    socket.on("error", (err) => this.fail(err));
+    socket.on("close", () => this.onSocketClose());
+    socket.write(encodeGreeting(opts.mechanism.name, false));
+    if (opts.handshakeInterval > 0) {
+      this.handshakeTimer = setTimeout(() => this.fail(new HandshakeError("timeout", `no ZMTP handshake within ${opts.handshakeInterval} ms`)), opts.handshakeInterval);
+      this.handshakeTimer.unref();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === "closed") return;
+    this.lastRecv = performance.now();
+    try {
+      if (this.state === "ready") {
+        this.parser.feed(chunk, this);
+        return;
+      }
+      if (this.greeting !== null) {
+        const rest = this.readGreeting(chunk);
+        if (rest === null) return;
+        chunk = rest;
+      }
+      if (chunk.length > 0) this.parser.feed(chunk, this);
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  }
+
+  /** Accumulates the peer's greeting; returns the bytes after it once complete, else null. */
+  private readGreeting(chunk: Buffer): Buffer | null {
+    const have = this.greeting!;
+    const need = GREETING_SIZE - have.length;
+    const g = have.length === 0 && chunk.length >= GREETING_SIZE ? chunk : Buffer.concat([have, chunk.subarray(0, need)]);
+    if (g.length >= SIGNATURE_SIZE) checkSignature(g);
+    if (g.length < GREETING_SIZE) {
+      this.greeting = g;
+      return null;
+    }
+    const peer = parseGreeting(g);
+    this.greeting = null;
+    if (peer.mechanism !== this.opts.mechanism.name) {
+      throw new HandshakeError("mechanism-mismatch", `peer uses the ${peer.mechanism || "(empty)"} mechanism, this socket uses ${this.opts.mechanism.name}`);
+    }
+    this.peerMinor = peer.minor;
+    this.state = "handshake";
+    this.session = this.opts.mechanism.session([["Socket-Type", Buffer.from(this.opts.socketType, "latin1")]], this.opts.asServer);
+    // Handshake commands only: nothing else may follow READY until the peer's READY (wire.md §1.4.1).
+    for (const cmd of this.session.start()) this.socket.write(cmd);
+    return have.length === 0 ? chunk.subarray(GREETING_SIZE) : chunk.subarray(need);
+  }
+
+  onCommand(name: string, data: Buffer): void {
+    if (this.state === "handshake") {
+      const { send, done } = this.session!.onCommand(name, data);
+      for (const cmd of send) this.socket.write(cmd);
+      if (done) this.handshakeDone(done.properties);
+      return;
+    }
+    switch (name) {
+      case "PING": {
+        const { ttl, context } = parsePing(data);
+        if (ttl > 0) this.armTtl(ttl * 100);
+        this.socket.write(encodeCommand("PONG", context));
+        return;
+      }
+      case "PONG":
+        return;
+      case "SUBSCRIBE":
+      case "CANCEL": {
+        // Delivered exactly like the data-frame form (wire.md §1.6).
+        const msg = Buffer.allocUnsafe(1 + data.length);
+        msg[0] = name === "SUBSCRIBE" ? 1 : 0;
+        data.copy(msg, 1);
+        this.owner.onMessage(this, [msg]);
+        return;
+      }
+      default:
+        // RFC 23: unknown commands are ignored once the handshake is done.
+        return;
+    }
+  }
+
+  onMessage(frames: Message): void {
+    if (this.state !== "ready") throw new HandshakeError("protocol", "data frame before the handshake completed");
+    this.owner.onMessage(this, frames);
+  }
+
+  private handshakeDone(props: Map<string, Buffer>): void {
+    const peerType = props.get("Socket-Type")?.toString("latin1") ?? "";
+    const allowed = compatibleTypes(this.opts.socketType);
+    if (peerType !== "" && !allowed.includes(peerType as SocketType)) {
+      // libzmq closes without an ERROR command (wire.md §1.4).
+      throw new HandshakeError("socket-type", `peer is a ${peerType} socket; a ${this.opts.socketType} socket only talks to ${allowed.join(" or ")}`);
+    }
+    this.peerSocketType = peerType;
+    this.state = "ready";
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+    if (this.opts.heartbeatInterval > 0 && this.peerMinor >= 1) this.scheduleHeartbeat();
+    this.owner.onHandshake(this);
+    this.flush();
+  }
+
+  /** Writes a command or pre-encoded bytes directly (after the handshake), ahead of queued messages. */
+  writeRaw(buf: Buffer): void {
+    if (this.state === "ready") this.socket.write(buf);
+  }
+
+  /** Sends a subscription in the form the peer's version expects (wire.md §1.2). */
+  writeSubscription(subscribe: boolean, topic: Uint8Array): void {
+    if (this.peerMinor >= 1) {
+      this.writeRaw(encodeCommand(subscribe ? "SUBSCRIBE" : "CANCEL", topic));
+    } else {
+      const body = Buffer.allocUnsafe(1 + topic.length);
+      body[0] = subscribe ? 1 : 0;
+      body.set(topic, 1);
+      this.writeRaw(encodeFrame(body));
+    }
+  }
+
+  /** Encodes queued messages into the socket until it pushes back. */
+  flush(): void {
+    const pipe = this.pipe;
+    if (pipe === null || this.state !== "ready") return;
+    const q = pipe.out;
+    const sock = this.socket;
+    while (q.length > 0 && !sock.writableNeedDrain) {
+      let n = 0;
+      let bytes = 0;
+      let large = 0;
+      while (n < q.length && bytes < BATCH_BYTES) {
+        const m = q.peek(n);
+        for (let i = 0; i < m.length; i++) {
+          const len = m[i]!.length;
+          if (len >= ZERO_COPY_MIN) {
+            bytes += 9;
+            large++;
+          } else bytes += len > 255 ? len + 9 : len + 2;
+        }
+        n++;
+      }
+      const buf = Buffer.allocUnsafe(bytes);
+      let pos = 0;
+      if (large === 0) {
+        for (let k = 0; k < n; k++) {
+          const m = q.peek(k);
+          const last = m.length - 1;
+          for (let i = 0; i <= last; i++) {
+            const f = m[i]!;
+            const len = f.length;
+            if (len <= 255) {
+              buf[pos] = i < last ? FLAG_MORE : 0;
+              buf[pos + 1] = len;
+              pos += 2;
+            } else pos = writeHeader(buf, pos, i < last ? FLAG_MORE : 0, len);
+            if (len > 0) {
+              buf.set(f, pos);
+              pos += len;
+            }
+          }
+        }
+        sock.write(buf);
+      } else {
+        sock.cork();
+        let seg = 0;
+        for (let k = 0; k < n; k++) {
+          const m = q.peek(k);
+          const last = m.length - 1;
+          for (let i = 0; i <= last; i++) {
+            const f = m[i]!;
+            pos = writeHeader(buf, pos, i < last ? FLAG_MORE : 0, f.length);
+            if (f.length >= ZERO_COPY_MIN) {
+              sock.write(buf.subarray(seg, pos));
+              sock.write(f);
+              seg = pos;
+            } else {
+              buf.set(f, pos);
+              pos += f.length;
+            }
+          }
+        }
+        if (pos > seg) sock.write(buf.subarray(seg, pos));
+        sock.uncork();
+      }
+      q.drop(n);
+    }
+    if (pipe.blocked && !pipe.full) this.owner.onDrain(this);
+  }
+
+  private onSocketDrain(): void {
+    this.flush();
+    if (this.lingerResolve && this.drained()) this.endGracefully();
+  }
+
+  /** Stops reading from the peer (receive HWM reached); TCP flow control does the rest. */
+  pause(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  resume(): void {
+    if (this.paused && this.state !== "closed") {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private scheduleHeartbeat(): void {
+    const ivl = this.opts.heartbeatInterval;
+    const timeout = this.opts.heartbeatTimeout >= 0 ? this.opts.heartbeatTimeout : ivl;
+    this.heartbeatTimer = setTimeout(() => {
+      if (this.state !== "ready") return;
+      const now = performance.now();
+      if (this.pingSentAt > 0 && this.lastRecv < this.pingSentAt && now - this.pingSentAt >= timeout) {
+        this.fail(new HandshakeError("timeout", `peer ${this.remote} sent nothing for ${Math.round(now - this.pingSentAt)} ms after a PING (heartbeat timeout ${timeout} ms)`));
+        return;
+      }
+      if (this.pingSentAt === 0 || this.lastRecv >= this.pingSentAt) {
+        this.socket.write(encodePing(Math.round(this.opts.heartbeatTtl / 100)));
+        this.pingSentAt = now;
+      }
+      this.scheduleHeartbeat();
+    }, Math.min(ivl, timeout));
+    this.heartbeatTimer.unref();
+  }
+
+  /** The peer's PING TTL: if nothing arrives for that long, the peer considers us dead; so do we. */
+  private armTtl(ms: number): void {
+    this.ttlMs = ms;
+    if (this.ttlTimer) return;
+    const check = (): void => {
+      const idle = performance.now() - this.lastRecv;
+      if (idle >= this.ttlMs) {
+        this.fail(new HandshakeError("timeout", `peer ${this.remote} silent for ${Math.round(idle)} ms (its heartbeat TTL is ${this.ttlMs} ms)`));
+        return;
+      }
+      this.ttlTimer = setTimeout(check, this.ttlMs - idle);
+      this.ttlTimer.unref();
+    };
+    this.ttlTimer = setTimeout(check, ms);
+    this.ttlTimer.unref();
+  }
+
+  private lingerResolve: (() => void) | null = null;
+
+  private drained(): boolean {
+    // end() itself writes out what the socket has buffered before the FIN.
+    return this.pipe === null || this.pipe.out.length === 0;
+  }
+
+  /**
+   * Half-closes once everything is handed to the kernel: close() resolves then (libzmq's linger
+   * also ends when messages are on the network). The socket lingers, unref'd, until the peer
+   * closes or the linger timer fires, so unsent kernel data is never reset away.
+   */
+  private endGracefully(): void {
+    this.socket.end(() => {
+      this.lingerResolve?.();
+      this.socket.unref();
+    });
+  }
+
+  /**
+   * Closes the connection. linger 0 drops queued messages; -1 waits until they are written;
+   * n > 0 waits at most n ms. Resolves when the TCP socket is closed.
+   */
+  close(linger: number): Promise<void> {
+    if (this.state === "closed") return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.socket.once("close", () => resolve());
+      if (linger === 0 || this.state !== "ready") {
+        this.socket.destroy();
+        return;
+      }
+      this.lingerResolve = resolve;
+      this.flush();
+      if (this.drained()) this.endGracefully();
+      if (linger > 0) {
+        this.lingerTimer = setTimeout(() => this.socket.destroy(), linger);
+        this.lingerTimer.unref();
+      }
+    });
+  }
+
+  /** Tears the connection down with an error (protocol violation, timeout, refused peer). */
+  fail(err: Error): void {
+    if (this.state === "closed") return;
+    this.error ??= err;
+    this.socket.destroy();
+  }
+
+  private onSocketClose(): void {
+    if (this.state === "closed") return;
+    const handshakeDone = this.state === "ready";
+    this.state = "closed";
+    for (const t of [this.handshakeTimer, this.heartbeatTimer, this.ttlTimer, this.lingerTimer]) if (t) clearTimeout(t);
+    if (this.lingerResolve) this.lingerResolve();
+    this.owner.onClosed(this, this.error, handshakeDone);
+  }
+}

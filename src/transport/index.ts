@@ -1,0 +1,15 @@
+// Public API of the ZMTP 3.1 transport.
+export { type Endpoint, parseEndpoint, formatEndpoint } from "./endpoint.js";
+export { FrameParser, type FrameSink, encodeCommand, encodeFrame, parseProperties, encodeProperties } from "./frame.js";
+export { encodeGreeting, parseGreeting, type PeerGreeting } from "./greeting.js";
+export { type Mechanism, type MechanismSession, type HandshakeResult, HandshakeError, NULL_MECHANISM } from "./mechanism.js";
+export { type SocketOptions, DEFAULTS as SOCKET_DEFAULTS } from "./options.js";
+export type { Message, OutgoingMessage } from "./pipe.js";
+export { ZmtpSocket, type SocketEvents } from "./socket.js";
+export { type SocketType, compatibleTypes } from "./types.js";
+export { XPub, type XPubOptions } from "./xpub.js";
+export { XSub } from "./xsub.js";
+export { Pub, type PubOptions } from "./pub.js";
+export { Sub } from "./sub.js";
+export { Push } from "./push.js";
+export { Pull } from "./pull.js";

@@ -1,0 +1,15 @@
+// PUB: an XPUB that keeps subscriptions to itself (libzmq pub_t): nothing is ever received.
+import type { Message, Pipe } from "./pipe.js";
+import type { SocketType } from "./types.js";
+import { XPub, type XPubOptions } from "./xpub.js";
+
+export type PubOptions = Omit<XPubOptions, "verbose" | "verboser">;
+
+export class Pub extends XPub {
+  override readonly type: SocketType = "PUB";
+  constructor(options: PubOptions = {}) {
+    super(options);
+  }
+  protected override notify(_pipe: Pipe, _msg: Message): void {}
+  protected override upstream(_pipe: Pipe, _msg: Message): void {}
+}

@@ -1,0 +1,403 @@
+// Base of every socket type: bind/connect (several of each), reconnect with backoff, pipes,
+// fair-queued batch receive, coalesced flushing, linger on close and monitoring events.
+import { EventEmitter, once } from "node:events";
+import { existsSync, lstatSync, unlinkSync } from "node:fs";
+import { type AddressInfo, type Server, type Socket as NetSocket, connect as netConnect, createServer } from "node:net";
+import { ConfigError } from "../errors.js";
+import { Connection, type ConnectionOwner } from "./connection.js";
+import { type Endpoint, bindHost, checkFamily, formatEndpoint, parseEndpoint } from "./endpoint.js";
+import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.js";
+import { type Message, type OutgoingMessage, Pipe } from "./pipe.js";
+import type { SocketType } from "./types.js";
+
+/** A pipe flushes inline once this many messages are queued, instead of waiting for the next turn. */
+const EAGER_FLUSH = 256;
+
+/** Monitoring events (libzmq's ZMQ_EVENT_*), typed. `endpoint` is the bind/connect endpoint. */
+export interface SocketEvents {
+  listening: [{ endpoint: string }];
+  accepted: [{ endpoint: string; remote: string }];
+  connected: [{ endpoint: string; remote: string }];
+  "connect:delayed": [{ endpoint: string; error: Error }];
+  "connect:retry": [{ endpoint: string; delayMs: number }];
+  handshake: [{ endpoint: string; remote: string; peerSocketType: string }];
+  "handshake:error": [{ endpoint: string; remote: string; error: Error }];
+  disconnected: [{ endpoint: string; remote: string; error?: Error }];
+  /** Messages became available after the socket had none. */
+  readable: [];
+  /** A send that would have blocked can be retried: some peer has room again. */
+  drain: [];
+  close: [];
+}
+
+interface Connector {
+  endpoint: Endpoint;
+  text: string;
+  /** Persistent pipe (immediate=false) that outlives reconnects. */
+  pipe: Pipe | null;
+  conn: Connection | null;
+  pending: NetSocket | null;
+  timer: NodeJS.Timeout | null;
+  delay: number;
+}
+
+export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements ConnectionOwner {
+  abstract readonly type: SocketType;
+  protected readonly opts: ResolvedOptions;
+  /** Attached pipes, in attach order (the round-robin / distribution set). */
+  protected readonly pipes: Pipe[] = [];
+  /** Pipes with inbound messages, for fair queueing. */
+  private readonly readers: Pipe[] = [];
+  private rr = 0;
+  private pendingIn = 0;
+  private readonly dirty: Pipe[] = [];
+  private flushScheduled = false;
+  private readonly servers: { server: Server; endpoint: string }[] = [];
+  private readonly connectors: Connector[] = [];
+  private readonly connections = new Set<Connection>();
+  private readonly connEndpoint = new Map<Connection, { text: string; connector: Connector | null }>();
+  private closing: Promise<void> | null = null;
+
+  constructor(options: SocketOptions = {}) {
+    super();
+    this.opts = resolveOptions(options);
+    options.signal?.addEventListener("abort", () => void this.close(), { once: true });
+  }
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  /** Number of received messages waiting to be taken. */
+  get pending(): number {
+    return this.pendingIn;
+  }
+
+  // ---- socket-type hooks -------------------------------------------------------------------
+
+  /** A pipe joined the socket (a completed connection, or a connect endpoint without `immediate`). */
+  protected abstract pipeAttached(pipe: Pipe): void;
+  /** A pipe left the socket for good. */
+  protected abstract pipeDetached(pipe: Pipe): void;
+  /** A message from a peer. Default: queue it for receive(). */
+  protected pipeMessage(pipe: Pipe, msg: Message): void {
+    this.queueInbound(pipe, msg);
+  }
+  /** A pipe's connection completed its handshake (also after a reconnect of a persistent pipe). */
+  protected pipeConnected(_pipe: Pipe): void {}
+
+  // ---- bind / connect ----------------------------------------------------------------------
+
+  /** Binds and listens; resolves with the real endpoint (the port chosen when port 0 / * was given). */
+  async bind(endpoint: string): Promise<string> {
+    this.assertOpen();
+    const ep = parseEndpoint(endpoint, "bind");
+    const server = createServer({ noDelay: true }, (sock) => this.accept(sock, real));
+    let real: string;
+    let ipcPath: string | undefined;
+    if (ep.transport === "ipc") {
+      ipcPath = ep.path;
+      // libzmq unlinks a stale socket file before binding.
+      if (existsSync(ipcPath) && lstatSync(ipcPath).isSocket()) unlinkSync(ipcPath);
+      server.listen(ipcPath);
+    } else {
+      server.listen({ host: bindHost(ep, this.opts.ipv6), port: ep.port, ipv6Only: false });
+    }
+    try {
+      await once(server, "listening");
+    } catch (err) {
+      throw new ConfigError("bind", `cannot bind ${endpoint}: ${(err as Error).message}`, { cause: err });
+    }
+    if (ep.transport === "ipc") real = formatEndpoint(ep);
+    else {
+      const addr = server.address() as AddressInfo;
+      real = formatEndpoint({ transport: "tcp", host: addr.address, port: addr.port });
+    }
+    if (this.closed) {
+      server.close();
+      throw new ConfigError("bind", "socket was closed while binding");
+    }
+    this.servers.push({ server, endpoint: real });
+    this.emit("listening", { endpoint: real });
+    return real;
+  }
+
+  /** Starts connecting (and keeps reconnecting) to `endpoint`; returns at once, like zmq_connect. */
+  connect(endpoint: string): void {
+    this.assertOpen();
+    const ep = parseEndpoint(endpoint, "connect");
+    if (ep.transport === "tcp") {
+      if (ep.host === "*" || ep.port === 0) throw new ConfigError("connect", `"${endpoint}": connect needs a concrete host and port`);
+      checkFamily(ep.host, this.opts.ipv6);
+    }
+    const c: Connector = { endpoint: ep, text: endpoint, pipe: null, conn: null, pending: null, timer: null, delay: this.opts.reconnectInterval };
+    this.connectors.push(c);
+    if (!this.opts.immediate) {
+      c.pipe = this.newPipe(endpoint);
+      this.attach(c.pipe);
+    }
+    this.dial(c);
+  }
+
+  private dial(c: Connector): void {
+    const ep = c.endpoint;
+    const sock =
+      ep.transport === "ipc"
+        ? netConnect({ path: ep.path })
+        : netConnect({ host: ep.host, port: ep.port, family: this.opts.ipv6 ? 0 : 4, noDelay: true });
+    c.pending = sock;
+    const onError = (err: Error): void => {
+      c.pending = null;
+      this.emit("connect:delayed", { endpoint: c.text, error: err });
+      this.scheduleReconnect(c);
+    };
+    sock.once("error", onError);
+    sock.once("connect", () => {
+      sock.off("error", onError);
+      c.pending = null;
+      if (this.closed) {
+        sock.destroy();
+        return;
+      }
+      const remote = ep.transport === "ipc" ? c.text : `${sock.remoteAddress}:${sock.remotePort}`;
+      const conn = this.newConnection(sock, remote, false, c.text, c);
+      c.conn = conn;
+      this.emit("connected", { endpoint: c.text, remote });
+    });
+  }
+
+  private scheduleReconnect(c: Connector): void {
+    if (this.closed || this.opts.reconnectInterval < 0) return;
+    const delay = c.delay;
+    const max = this.opts.reconnectIntervalMax;
+    if (max > this.opts.reconnectInterval) c.delay = Math.min(max, c.delay * 2);
+    this.emit("connect:retry", { endpoint: c.text, delayMs: delay });
+    c.timer = setTimeout(() => {
+      c.timer = null;
+      if (!this.closed) this.dial(c);
+    }, delay);
+  }
+
+  private accept(sock: NetSocket, endpoint: string): void {
+    if (this.closed) {
+      sock.destroy();
+      return;
+    }
+    const remote = sock.remoteAddress !== undefined ? `${sock.remoteAddress}:${sock.remotePort}` : endpoint;
+    this.newConnection(sock, remote, true, endpoint, null);
+    this.emit("accepted", { endpoint, remote });
+  }
+
+  private newConnection(sock: NetSocket, remote: string, asServer: boolean, endpoint: string, connector: Connector | null): Connection {
+    const o = this.opts;
+    const conn = new Connection(
+      sock,
+      remote,
+      {
+        socketType: this.type,
+        mechanism: o.mechanism,
+        asServer,
+        maxMessageSize: o.maxMessageSize,
+        handshakeInterval: o.handshakeInterval,
+        heartbeatInterval: o.heartbeatInterval,
+        heartbeatTimeout: o.heartbeatTimeout,
+        heartbeatTtl: o.heartbeatTtl,
+      },
+      this,
+    );
+    this.connections.add(conn);
+    this.connEndpoint.set(conn, { text: endpoint, connector });
+    return conn;
+  }
+
+  private newPipe(endpoint: string): Pipe {
+    return new Pipe(this.opts.sendHighWaterMark, this.opts.receiveHighWaterMark, endpoint);
+  }
+
+  private attach(pipe: Pipe): void {
+    this.pipes.push(pipe);
+    this.pipeAttached(pipe);
+  }
+
+  private detach(pipe: Pipe): void {
+    pipe.alive = false;
+    const i = this.pipes.indexOf(pipe);
+    if (i >= 0) this.pipes.splice(i, 1);
+    pipe.out.clear();
+    this.pipeDetached(pipe);
+  }
+
+  // ---- ConnectionOwner ---------------------------------------------------------------------
+
+  onHandshake(conn: Connection): void {
+    const info = this.connEndpoint.get(conn)!;
+    const c = info.connector;
+    let pipe: Pipe;
+    if (c !== null && c.pipe !== null) {
+      pipe = c.pipe;
+    } else {
+      pipe = this.newPipe(c !== null ? c.text : conn.remote);
+      this.attach(pipe);
+    }
+    if (c !== null) c.delay = this.opts.reconnectInterval;
+    pipe.conn = conn;
+    conn.pipe = pipe;
+    if (pipe.inboundFull) conn.pause();
+    this.emit("handshake", { endpoint: info.text, remote: conn.remote, peerSocketType: conn.peerSocketType });
+    this.pipeConnected(pipe);
+  }
+
+  onMessage(conn: Connection, frames: Message): void {
+    this.pipeMessage(conn.pipe!, frames);
+  }
+
+  onDrain(conn: Connection): void {
+    const pipe = conn.pipe;
+    if (pipe === null || !pipe.blocked) return;
+    pipe.blocked = false;
+    this.emit("drain");
+  }
+
+  onClosed(conn: Connection, error: Error | undefined, handshakeDone: boolean): void {
+    this.connections.delete(conn);
+    const info = this.connEndpoint.get(conn)!;
+    this.connEndpoint.delete(conn);
+    const pipe = conn.pipe;
+    if (!handshakeDone && error !== undefined) this.emit("handshake:error", { endpoint: info.text, remote: conn.remote, error });
+    if (handshakeDone) this.emit("disconnected", { endpoint: info.text, remote: conn.remote, ...(error ? { error } : {}) });
+    if (pipe !== null) {
+      pipe.conn = null;
+      conn.pipe = null;
+      const c = info.connector;
+      if (c === null || c.pipe !== pipe) this.detach(pipe);
+    }
+    const c = info.connector;
+    if (c !== null) {
+      c.conn = null;
+      this.scheduleReconnect(c);
+    }
+  }
+
+  // ---- outbound ----------------------------------------------------------------------------
+
+  /** Queues `msg` on `pipe` (caller checked the HWM) and arranges a flush. */
+  protected enqueue(pipe: Pipe, msg: OutgoingMessage): void {
+    pipe.out.push(msg);
+    const conn = pipe.conn;
+    if (conn === null) return;
+    if (pipe.out.length >= EAGER_FLUSH) {
+      conn.flush();
+      return;
+    }
+    if (!pipe.dirty) {
+      pipe.dirty = true;
+      this.dirty.push(pipe);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flushDirty);
+      }
+    }
+  }
+
+  private readonly flushDirty = (): void => {
+    this.flushScheduled = false;
+    const list = this.dirty.splice(0);
+    for (const pipe of list) {
+      pipe.dirty = false;
+      pipe.conn?.flush();
+    }
+  };
+
+  /** Marks a would-block so the next drain emits "drain". */
+  protected blocked(pipe: Pipe): void {
+    pipe.blocked = true;
+  }
+
+  // ---- inbound -----------------------------------------------------------------------------
+
+  protected queueInbound(pipe: Pipe, msg: Message): void {
+    if (pipe.in.length === 0) this.readers.push(pipe);
+    pipe.in.push(msg);
+    if (this.pendingIn++ === 0) this.emit("readable");
+    if (pipe.conn !== null && pipe.inboundFull) pipe.conn.pause();
+  }
+
+  /**
+   * Takes up to `max` received messages, fair-queued across peers (one message per peer in
+   * turn). Returns an empty array when none are waiting; listen for "readable" or use batches().
+   */
+  receive(max = Infinity): Message[] {
+    const out: Message[] = [];
+    const readers = this.readers;
+    while (out.length < max && readers.length > 0) {
+      if (this.rr >= readers.length) this.rr = 0;
+      const pipe = readers[this.rr]!;
+      out.push(pipe.in.shift()!);
+      if (pipe.in.length === 0) readers.splice(this.rr, 1);
+      else if (readers.length > 1) this.rr++;
+      if (pipe.conn !== null && !pipe.inboundFull) pipe.conn.resume();
+    }
+    this.pendingIn -= out.length;
+    return out;
+  }
+
+  /** Waits until at least one message is available (or the socket closes), then takes up to `max`. */
+  async receiveBatch(max = Infinity, signal?: AbortSignal): Promise<Message[]> {
+    while (this.pendingIn === 0) {
+      if (this.closed) return [];
+      signal?.throwIfAborted();
+      await once(this, "readable", signal ? { signal } : {}).catch((err: unknown) => {
+        if (!this.closed) throw err;
+      });
+      if (this.closed && this.pendingIn === 0) return [];
+    }
+    return this.receive(max);
+  }
+
+  /** Async iteration of batches of up to `max` messages; ends when the socket closes or `signal` aborts. */
+  async *batches(max = Infinity, signal?: AbortSignal): AsyncGenerator<Message[], void, undefined> {
+    for (;;) {
+      if (signal?.aborted) return;
+      let batch: Message[];
+      try {
+        batch = await this.receiveBatch(max, signal);
+      } catch (err) {
+        if (signal?.aborted) return;
+        throw err;
+      }
+      if (batch.length === 0) return;
+      yield batch;
+    }
+  }
+
+  // ---- close -------------------------------------------------------------------------------
+
+  /** Closes every connection (honouring linger) and listener; resolves when all are closed. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    const waits: Promise<unknown>[] = [];
+    // Stop accepting; not waiting for server.close()'s callback, which also waits for lingering
+    // accepted sockets (closed below). libuv unlinks an ipc:// path itself.
+    for (const { server } of this.servers) server.close();
+    for (const c of this.connectors) {
+      if (c.timer) clearTimeout(c.timer);
+      c.pending?.destroy();
+    }
+    // Flush what is queued now, then close with linger.
+    this.flushDirty();
+    for (const conn of [...this.connections]) waits.push(conn.close(this.opts.linger));
+    this.emit("readable"); // wake receiveBatch() waiters
+    await Promise.all(waits);
+    for (const pipe of [...this.pipes]) this.detach(pipe);
+    this.emit("close");
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ConfigError("socket", "socket is closed");
+  }
+}

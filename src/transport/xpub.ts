@@ -1,0 +1,149 @@
+// XPUB (libzmq xpub_t): prefix-filtered fan-out to subscribers, subscriptions delivered to the
+// application as single-frame 01/00+topic messages (wire.md §1.8), per-peer send HWM, nodrop.
+import type { SocketOptions } from "./options.js";
+import type { Message, OutgoingMessage, Pipe } from "./pipe.js";
+import { ZmtpSocket } from "./socket.js";
+import { SubscriptionTrie } from "./trie.js";
+import type { SocketType } from "./types.js";
+
+export interface XPubOptions extends SocketOptions {
+  /** ZMQ_XPUB_VERBOSE: deliver every subscribe, not only the first for a topic. @default false */
+  verbose?: boolean;
+  /** ZMQ_XPUB_VERBOSER: like verbose, and deliver every unsubscribe too. @default false */
+  verboser?: boolean;
+  /** ZMQ_XPUB_NODROP: send() returns false when a matching peer is at its HWM instead of dropping for it. @default false */
+  noDrop?: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+const MATCH_CACHE_MAX = 4096;
+
+export class XPub extends ZmtpSocket {
+  readonly type: SocketType = "XPUB";
+  /** Messages dropped for a peer at its HWM (without noDrop), as libzmq does silently. */
+  drops = 0;
+  protected readonly verboseSubs: boolean;
+  protected readonly verboseUnsubs: boolean;
+  private readonly noDrop: boolean;
+  private readonly trie = new SubscriptionTrie<Pipe>();
+  private readonly topicsOf = new Map<Pipe, Set<string>>();
+  /** Matching pipes per topic (latin1 key); reset whenever a subscription changes. */
+  private readonly cache = new Map<string, Pipe[]>();
+  private lastTopic: Uint8Array | null = null;
+  private lastTargets: Pipe[] = [];
+
+  constructor(options: XPubOptions = {}) {
+    const { verbose, verboser, noDrop, ...rest } = options;
+    super(rest);
+    this.verboseSubs = verbose === true || verboser === true;
+    this.verboseUnsubs = verboser === true;
+    this.noDrop = noDrop === true;
+  }
+
+  /**
+   * Sends one message to every subscriber whose topic prefixes its first frame. Returns false
+   * only with noDrop, when a matching peer is at its HWM (nothing was sent; retry after
+   * "drain" or count a drop). Messages nobody subscribed to are discarded (returns true).
+   */
+  send(msg: OutgoingMessage): boolean {
+    if (this.trie.size === 0) return true;
+    const topic = msg[0] ?? EMPTY;
+    const targets = topic === this.lastTopic ? this.lastTargets : this.targets(topic);
+    const n = targets.length;
+    if (n === 1) {
+      const pipe = targets[0]!;
+      if (pipe.full) return this.full(pipe);
+      this.enqueue(pipe, msg);
+      return true;
+    }
+    if (this.noDrop) {
+      for (let i = 0; i < n; i++) if (targets[i]!.full) return this.full(targets[i]!);
+    }
+    for (let i = 0; i < n; i++) {
+      const pipe = targets[i]!;
+      if (pipe.full) this.drops++;
+      else this.enqueue(pipe, msg);
+    }
+    return true;
+  }
+
+  private full(pipe: Pipe): boolean {
+    this.blocked(pipe);
+    if (this.noDrop) return false;
+    this.drops++;
+    return true;
+  }
+
+  private targets(topic: Uint8Array): Pipe[] {
+    const key = Buffer.from(topic.buffer, topic.byteOffset, topic.length).toString("latin1");
+    let targets = this.cache.get(key);
+    if (targets === undefined) {
+      const set = new Set<Pipe>();
+      this.trie.match(topic, (p) => set.add(p));
+      targets = [...set];
+      if (this.cache.size >= MATCH_CACHE_MAX) this.cache.clear();
+      this.cache.set(key, targets);
+    }
+    this.lastTopic = topic;
+    this.lastTargets = targets;
+    return targets;
+  }
+
+  private invalidate(): void {
+    this.cache.clear();
+    this.lastTopic = null;
+  }
+
+  protected override pipeMessage(pipe: Pipe, msg: Message): void {
+    const f = msg[0]!;
+    if (msg.length === 1 && f.length > 0 && f[0]! <= 1) {
+      const topic = f.subarray(1);
+      const key = topic.toString("latin1");
+      let topics = this.topicsOf.get(pipe);
+      if (f[0] === 1) {
+        const first = this.trie.add(topic, pipe);
+        if (topics === undefined) this.topicsOf.set(pipe, (topics = new Set()));
+        topics.add(key);
+        this.invalidate();
+        if (first || this.verboseSubs) this.notify(pipe, msg);
+      } else {
+        const last = this.trie.remove(topic, pipe);
+        topics?.delete(key);
+        this.invalidate();
+        if (last || this.verboseUnsubs) this.notify(pipe, msg);
+      }
+      return;
+    }
+    this.upstream(pipe, msg);
+  }
+
+  /** Delivers a (un)subscription to the application. */
+  protected notify(pipe: Pipe, msg: Message): void {
+    this.queueInbound(pipe, msg);
+  }
+
+  /** Data from a subscriber that is not a subscription: passed to the application unchanged. */
+  protected upstream(pipe: Pipe, msg: Message): void {
+    this.queueInbound(pipe, msg);
+  }
+
+  protected pipeAttached(_pipe: Pipe): void {}
+
+  /** A lost peer's topics are unsubscribed; the application hears of those no one holds any more (all with verboser). */
+  protected pipeDetached(pipe: Pipe): void {
+    const topics = this.topicsOf.get(pipe);
+    this.topicsOf.delete(pipe);
+    if (topics === undefined) return;
+    this.invalidate();
+    for (const key of [...topics].sort()) {
+      const topic = Buffer.from(key, "latin1");
+      const last = this.trie.remove(topic, pipe);
+      if (last || this.verboseUnsubs) {
+        const msg = Buffer.allocUnsafe(1 + topic.length);
+        msg[0] = 0;
+        topic.copy(msg, 1);
+        this.notify(pipe, [msg]);
+      }
+    }
+  }
+}

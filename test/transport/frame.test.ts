@@ -1,0 +1,133 @@
+// The frame parser, greeting and endpoint syntax in isolation: every vector whole, byte by byte
+// and split at every position; hostile lengths; the fuzz targets for the transport.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ConfigError, DecodeError } from "../../src/errors.js";
+import { FrameParser, type FrameSink, encodeCommand, encodeFrame, encodeProperties, parseProperties } from "../../src/transport/frame.js";
+import { encodeGreeting, parseGreeting } from "../../src/transport/greeting.js";
+import { parseEndpoint } from "../../src/transport/endpoint.js";
+import { runFuzz } from "../fuzz/harness.js";
+import { zmtpTargets } from "../fuzz/targets-zmtp.js";
+import { NULL_GREETING, READY, h } from "./raw.js";
+
+function record(): { sink: FrameSink; out: string[] } {
+  const out: string[] = [];
+  return {
+    out,
+    sink: {
+      onMessage: (frames) => out.push(`msg:${frames.map((f) => f.toString("hex")).join(",")}`),
+      onCommand: (name, data) => out.push(`cmd:${name}:${data.toString("hex")}`),
+    },
+  };
+}
+
+const STREAM = Buffer.concat([
+  READY("XPUB"),
+  encodeFrame(Buffer.from("topic"), true),
+  encodeFrame(Buffer.alloc(0), true),
+  encodeFrame(Buffer.alloc(300, 0xcd)),
+  h("02 00 00 00 00 00 00 00 03 61 62 63"), // LONG flag with a 3-byte body: accepted
+  encodeCommand("PING", h("0000")),
+]);
+
+describe("FrameParser", () => {
+  test("whole, byte by byte and split anywhere give the same result", () => {
+    const whole = record();
+    new FrameParser().feed(STREAM, whole.sink);
+    assert.deepEqual(whole.out, [
+      `cmd:READY:${h("0b 53 6f 63 6b 65 74 2d 54 79 70 65 00 00 00 04").toString("hex")}${Buffer.from("XPUB").toString("hex")}`,
+      `msg:${Buffer.from("topic").toString("hex")},,${"cd".repeat(300)}`,
+      "msg:616263",
+      "cmd:PING:0000",
+    ]);
+    const bytewise = record();
+    const p = new FrameParser();
+    for (const b of STREAM) p.feed(Buffer.of(b), bytewise.sink);
+    assert.deepEqual(bytewise.out, whole.out);
+    assert.ok(p.idle);
+    for (let cut = 0; cut <= STREAM.length; cut++) {
+      for (const cut2 of [cut, Math.min(STREAM.length, cut + 7), STREAM.length]) {
+        const r = record();
+        const q = new FrameParser();
+        q.feed(STREAM.subarray(0, cut), r.sink);
+        q.feed(STREAM.subarray(cut, cut2), r.sink);
+        q.feed(STREAM.subarray(cut2), r.sink);
+        assert.deepEqual(r.out, whole.out, `split at ${cut}/${cut2}`);
+      }
+    }
+  });
+
+  test("frames inside one chunk are zero-copy views", () => {
+    const frames: Buffer[] = [];
+    const chunk = encodeFrame(Buffer.from("abc"));
+    new FrameParser().feed(chunk, { onMessage: (f) => frames.push(...f), onCommand: () => {} });
+    assert.equal(frames[0]!.buffer, chunk.buffer);
+  });
+
+  const bad: [string, Buffer, string, number][] = [
+    ["reserved flag bits", h("08 00"), "bad-tag", 0],
+    ["a command with MORE", h("05 01 00"), "invalid", 0],
+    ["a command inside a multi-part message", h("01 01 61 04 01 01"), "invalid", 3],
+    ["a command without a name", h("04 00"), "truncated", 2],
+    ["a command name past its body", h("04 02 05 41"), "truncated", 2],
+    ["a 2^63 length", h("02 80 00 00 00 00 00 00 00"), "too-large", 0],
+  ];
+  for (const [what, bytes, code, offset] of bad) {
+    test(`rejects ${what}`, () => {
+      assert.throws(
+        () => new FrameParser().feed(bytes, record().sink),
+        (e: unknown) => e instanceof DecodeError && e.code === code && e.offset === offset,
+      );
+    });
+  }
+
+  test("maxMessageSize bounds the sum of a message's frames", () => {
+    const p = new FrameParser(10);
+    const r = record();
+    p.feed(Buffer.concat([encodeFrame(Buffer.alloc(5), true), encodeFrame(Buffer.alloc(5))]), r.sink);
+    assert.equal(r.out.length, 1);
+    assert.throws(() => p.feed(Buffer.concat([encodeFrame(Buffer.alloc(6), true), encodeFrame(Buffer.alloc(5))]), r.sink), DecodeError);
+  });
+
+  test("a huge declared length holds only the bytes that arrived", () => {
+    const p = new FrameParser();
+    p.feed(h("02 00 00 00 00 80 00 00 00"), record().sink); // 2 GiB declared
+    p.feed(Buffer.alloc(1000), record().sink);
+    assert.equal(p.idle, false);
+  });
+});
+
+describe("greeting, properties, endpoints", () => {
+  test("greeting bytes are libzmq's", () => {
+    assert.deepEqual(encodeGreeting("NULL"), NULL_GREETING);
+    assert.deepEqual(parseGreeting(NULL_GREETING), { major: 3, minor: 1, mechanism: "NULL", asServer: false });
+    const v30 = Buffer.from(NULL_GREETING);
+    v30[11] = 0;
+    assert.equal(parseGreeting(v30).minor, 0);
+  });
+
+  test("properties round-trip, case kept", () => {
+    const props = parseProperties(encodeProperties([["Socket-Type", Buffer.from("PUSH")], ["X-a", Buffer.alloc(0)]]));
+    assert.deepEqual([...props.keys()], ["Socket-Type", "X-a"]);
+    assert.equal(props.get("Socket-Type")!.toString(), "PUSH");
+  });
+
+  test("libzmq endpoint syntax", () => {
+    assert.deepEqual(parseEndpoint("tcp://127.0.0.1:5556"), { transport: "tcp", host: "127.0.0.1", port: 5556 });
+    assert.deepEqual(parseEndpoint("tcp://*:5555"), { transport: "tcp", host: "*", port: 5555 });
+    assert.deepEqual(parseEndpoint("tcp://[::1]:0"), { transport: "tcp", host: "::1", port: 0 });
+    assert.deepEqual(parseEndpoint("ipc:///tmp/x.sock"), { transport: "ipc", path: "/tmp/x.sock" });
+    for (const bad of ["udp://x:1", "tcp://::1:5", "tcp://host", "tcp://h:99999", "tcp://h:abc", "ipc://"]) {
+      assert.throws(() => parseEndpoint(bad), ConfigError, bad);
+    }
+  });
+});
+
+describe("fuzz (short run; `npm run fuzz` runs long)", () => {
+  for (const target of zmtpTargets) {
+    test(target.name, () => {
+      const report = runFuzz(target, 20000, 7);
+      assert.equal(report.accepted + report.rejected, 20000);
+    });
+  }
+});

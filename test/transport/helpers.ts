@@ -1,0 +1,69 @@
+// Shared helpers for the transport tests: bounded waits on events, never bare sleeps.
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import type { Message } from "../../src/transport/index.js";
+import type { ZmtpSocket } from "../../src/transport/socket.js";
+
+/** Upper bound for any single wait; a failure shows up as a timeout, not a hang. */
+export const WAIT_MS = 5000;
+
+/** Takes exactly `n` messages from a TS socket, waiting for them (bounded). */
+export async function take(sock: ZmtpSocket, n: number, ms = WAIT_MS): Promise<Message[]> {
+  const signal = AbortSignal.timeout(ms);
+  const out: Message[] = [];
+  while (out.length < n) {
+    const batch = await sock.receiveBatch(n - out.length, signal);
+    if (batch.length === 0) throw new Error(`socket closed after ${out.length} of ${n} messages`);
+    out.push(...batch);
+  }
+  return out;
+}
+
+/** Resolves with the first emission of `event`, or rejects after `ms`. */
+export async function event<T = unknown>(emitter: NodeJS.EventEmitter, name: string, ms = WAIT_MS): Promise<T> {
+  const [value] = (await once(emitter, name, { signal: AbortSignal.timeout(ms) })) as [T];
+  return value;
+}
+
+/**
+ * Calls `send` every `everyMs` until `until` settles: the usual cure for pub/sub's slow joiner
+ * (a publisher drops until the subscription has arrived). Bounded by `ms`.
+ */
+export async function probe<T>(send: () => unknown, until: Promise<T>, everyMs = 20, ms = WAIT_MS): Promise<T> {
+  let done = false;
+  const timer = setInterval(() => {
+    if (!done) void send();
+  }, everyMs);
+  const limit = setTimeout(() => {}, ms);
+  try {
+    void send();
+    return await until;
+  } finally {
+    done = true;
+    clearInterval(timer);
+    clearTimeout(limit);
+  }
+}
+
+/** Waits (bounded) until `cond()` holds, re-checking every few ms: for states no event announces. */
+export async function until(cond: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export const hex = (msg: ReadonlyArray<Uint8Array>): string[] => msg.map((f) => Buffer.from(f.buffer, f.byteOffset, f.length).toString("hex"));
+
+/** Messages that exercise the framing: empty frames, 255/256-byte boundary, long frames, 1 MB. */
+export function testMessages(topic: string): Buffer[][] {
+  const t = Buffer.from(topic);
+  return [
+    [t, Buffer.alloc(0), Buffer.from("node-1"), Buffer.alloc(0)],
+    [t, Buffer.alloc(255, 0xa5), Buffer.alloc(256, 0x5a)],
+    [t, Buffer.alloc(300, 0xab)],
+    [t, randomBytes(1 << 20)],
+    [t],
+  ];
+}

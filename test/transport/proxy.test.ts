@@ -1,0 +1,171 @@
+// The Zeek topology: a libzmq XSUB/XPUB proxy (zmq_proxy, as Zeek's manager runs it) with TS
+// node sockets on both sides: TS XPUB -> proxy XSUB, TS XSUB <- proxy XPUB (verboser, nodrop),
+// plus libzmq node sockets exchanging traffic with the TS ones in both directions.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import * as zmq from "zeromq";
+import { XPub, XSub } from "../../src/transport/index.js";
+import { WAIT_MS, event, hex, take } from "./helpers.js";
+
+const sub = (t: string): Buffer => Buffer.from(`\x01${t}`);
+const unsub = (t: string): Buffer => Buffer.from(`\x00${t}`);
+
+describe("through a libzmq XSUB/XPUB proxy", () => {
+  let frontend: zmq.XSubscriber;
+  let backend: zmq.XPublisher;
+  let proxy: zmq.Proxy;
+  let running: Promise<void>;
+  let xsubEndpoint: string;
+  let xpubEndpoint: string;
+
+  before(async () => {
+    frontend = new zmq.XSubscriber({ linger: 0 });
+    backend = new zmq.XPublisher({ linger: 0, noDrop: true, verbosity: "allSubsUnsubs" });
+    await frontend.bind("tcp://127.0.0.1:*");
+    await backend.bind("tcp://127.0.0.1:*");
+    xsubEndpoint = frontend.lastEndpoint!;
+    xpubEndpoint = backend.lastEndpoint!;
+    proxy = new zmq.Proxy(frontend, backend);
+    running = proxy.run();
+  });
+
+  after(async () => {
+    proxy.terminate();
+    await running;
+    frontend.close();
+    backend.close();
+  });
+
+  /** A node's pair of sockets, configured as Zeek configures them (wire.md §2.1). */
+  async function node(): Promise<{ xpub: XPub; xsub: XSub; close: () => Promise<void> }> {
+    const xpub = new XPub({ verbose: true, noDrop: true, sendHighWaterMark: 1000, linger: 500 });
+    const xsub = new XSub();
+    const shook = Promise.all([event(xpub, "handshake"), event(xsub, "handshake")]);
+    xpub.connect(xsubEndpoint);
+    xsub.connect(xpubEndpoint);
+    await shook;
+    return { xpub, xsub, close: async () => void (await Promise.all([xpub.close(), xsub.close()])) };
+  }
+
+  test("subscriptions travel XSUB -> proxy -> XPUB, verbose and reference counted", async () => {
+    const a = await node();
+    const b = await node();
+    try {
+      const topic = "zeek.cluster.node.a.";
+      a.xsub.send([sub(topic)]);
+      // Every node's XPUB hears it, the subscriber's own included (wire.md §2.4).
+      assert.deepEqual((await take(a.xpub, 1)).map(hex), [hex([sub(topic)])]);
+      assert.deepEqual((await take(b.xpub, 1)).map(hex), [hex([sub(topic)])]);
+      // A second subscriber: verbose XPUBs hear the subscribe again.
+      b.xsub.send([sub(topic)]);
+      assert.deepEqual((await take(a.xpub, 1)).map(hex), [hex([sub(topic)])]);
+      // The proxy's XSUB counts: the first unsubscribe is swallowed, the last one forwarded.
+      a.xsub.send([unsub(topic)]);
+      b.xsub.send([unsub(topic)]);
+      assert.deepEqual((await take(a.xpub, 1)).map(hex), [hex([unsub(topic)])]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test("4-part messages flow TS XPUB -> proxy -> TS XSUB with nothing lost", async () => {
+    const pub = await node();
+    const subr = await node();
+    try {
+      const topic = "zeek.cluster.worker.";
+      subr.xsub.send([sub(topic)]);
+      await take(pub.xpub, 1);
+      const n = 20000;
+      let sent = 0;
+      const payload = Buffer.alloc(60, 7);
+      const pump = (): void => {
+        while (sent < n) {
+          const msg = [Buffer.from(`${topic}${sent % 10}`), Buffer.from("node-1"), Buffer.from("broker-bin-v1"), payload];
+          if (!pub.xpub.send(msg)) {
+            pub.xpub.once("drain", pump);
+            return;
+          }
+          sent++;
+        }
+      };
+      pump();
+      const got = await take(subr.xsub, n, 4 * WAIT_MS);
+      assert.equal(got.length, n);
+      for (let i = 0; i < n; i++) {
+        assert.equal(got[i]!.length, 4);
+        assert.equal(got[i]![0]!.toString(), `${topic}${i % 10}`);
+      }
+    } finally {
+      await pub.close();
+      await subr.close();
+    }
+  });
+
+  test("a lost subscriber's topics are unsubscribed at every XPUB", async () => {
+    const watcher = await node();
+    const doomed = await node();
+    try {
+      const topic = "zeek.cluster.nodeid.doomed.";
+      doomed.xsub.send([sub(topic)]);
+      assert.deepEqual((await take(watcher.xpub, 1)).map(hex), [hex([sub(topic)])]);
+      await doomed.close();
+      assert.deepEqual((await take(watcher.xpub, 1)).map(hex), [hex([unsub(topic)])]);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  test("a newly connected XPUB receives the proxy's cached subscriptions, sorted", async () => {
+    const s = await node();
+    try {
+      for (const t of ["zeek.b.", "zeek.a.", "zeek.c."]) s.xsub.send([sub(t)]);
+      await take(s.xpub, 3);
+      const late = new XPub({ verbose: true });
+      try {
+        late.connect(xsubEndpoint);
+        const got = await take(late, 3);
+        assert.deepEqual(got.map(hex), ["zeek.a.", "zeek.b.", "zeek.c."].map((t) => hex([sub(t)])));
+      } finally {
+        await late.close();
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("libzmq node sockets and TS node sockets exchange traffic both ways", async () => {
+    const ts = await node();
+    const zpub = new zmq.XPublisher({ linger: 0, noDrop: true });
+    const zsub = new zmq.XSubscriber({ linger: 0, receiveTimeout: WAIT_MS });
+    zpub.connect(xsubEndpoint);
+    zsub.connect(xpubEndpoint);
+    try {
+      // TS subscribes; the libzmq XPUB hears it through the proxy, then publishes to TS.
+      ts.xsub.send([sub("to.ts.")]);
+      await take(ts.xpub, 1);
+      assert.deepEqual(hex(await zpub.receive()), hex([sub("to.ts.")]));
+      // libzmq subscribes; the TS XPUB hears it, then publishes to libzmq.
+      await zsub.send(sub("to.zmq."));
+      const seen = await take(ts.xpub, 1);
+      assert.deepEqual(seen.map(hex), [hex([sub("to.zmq.")])]);
+      const n = 2000;
+      const fromTs = (async () => {
+        const out: Buffer[][] = [];
+        for (let i = 0; i < n; i++) out.push(await zsub.receive());
+        return out;
+      })();
+      for (let i = 0; i < n; i++) {
+        assert.equal(ts.xpub.send([Buffer.from("to.zmq.x"), Buffer.from("ts"), Buffer.from("broker-bin-v1"), Buffer.from(String(i))]), true);
+        await zpub.send([Buffer.from("to.ts.x"), Buffer.from("zmq"), Buffer.from("broker-bin-v1"), Buffer.from(String(i))]);
+      }
+      const atTs = await take(ts.xsub, n);
+      assert.deepEqual(atTs.map((m) => m[3]!.toString()), Array.from({ length: n }, (_, i) => String(i)));
+      assert.deepEqual((await fromTs).map((m) => m[3]!.toString()), Array.from({ length: n }, (_, i) => String(i)));
+    } finally {
+      zpub.close();
+      zsub.close();
+      await ts.close();
+    }
+  });
+});
