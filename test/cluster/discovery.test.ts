@@ -1,0 +1,84 @@
+// The hello state machine of Zeek's ZeroMQ backend (main.zeek), driven as Zeek's events arrive.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Discovery } from "../../src/cluster/discovery.js";
+
+function setup(nodeNames = ["manager", "worker-1", "worker-2"]) {
+  const log: string[] = [];
+  const d = new Discovery(
+    { selfId: "ID-M", nodeNames, nodeidTopicPrefix: "zeek.cluster.nodeid", helloExpirationMs: 10_000 },
+    {
+      zeromqHello: (t) => log.push(`zeromq_hello -> ${t}`),
+      clusterHello: (t) => log.push(`cluster_hello -> ${t}`),
+      nodeUp: (n, id) => log.push(`node_up ${n} ${id}`),
+      nodeDown: (n, id) => log.push(`node_down ${n} ${id}`),
+      warning: (m) => log.push(`warning ${m}`),
+      error: (m) => log.push(`error ${m}`),
+    },
+  );
+  return { d, log };
+}
+
+test("discovery - subscription first, then ZeroMQ::hello: hello back, Cluster::hello, node_up", () => {
+  const { d, log } = setup();
+  d.onSubscription("zeek.cluster.nodeid.ID-M.", 0); // our own: ignored
+  d.onSubscription("zeek.cluster.manager", 0); // not a nodeid topic
+  d.onSubscription("zeek.cluster.nodeid.ID-W1.", 0);
+  d.onZeromqHello("worker-1", "ID-W1", 1);
+  d.onClusterHello("worker-1", "ID-W1");
+  assert.deepEqual(log, [
+    "zeromq_hello -> zeek.cluster.nodeid.ID-W1.",
+    "cluster_hello -> zeek.cluster.nodeid.ID-W1.",
+    "node_up worker-1 ID-W1",
+  ]);
+  assert.equal(d.idOf("worker-1"), "ID-W1");
+});
+
+test("discovery - ZeroMQ::hello first, then the subscription: Cluster::hello on the subscription", () => {
+  const { d, log } = setup();
+  d.onZeromqHello("worker-2", "ID-W2", 0);
+  assert.deepEqual(log, []);
+  d.onSubscription("zeek.cluster.nodeid.ID-W2.", 1);
+  assert.deepEqual(log, ["zeromq_hello -> zeek.cluster.nodeid.ID-W2.", "cluster_hello -> zeek.cluster.nodeid.ID-W2."]);
+});
+
+test("discovery - node_down on the nodeid unsubscription; unknown ids warn", () => {
+  const { d, log } = setup();
+  d.onClusterHello("worker-1", "ID-W1");
+  d.onUnsubscription("zeek.cluster.nodeid.ID-W1.");
+  d.onUnsubscription("zeek.cluster.nodeid.ID-GONE.");
+  d.onUnsubscription("zeek.cluster.worker");
+  assert.deepEqual(log, ["node_up worker-1 ID-W1", "node_down worker-1 ID-W1", "warning unsubscription of unknown node with id ID-GONE"]);
+  assert.equal(d.idOf("worker-1"), undefined);
+});
+
+test("discovery - restart without goodbye, hello twice, unexpected and duplicate nodes", () => {
+  const { d, log } = setup();
+  d.onClusterHello("worker-1", "ID-A");
+  d.onZeromqHello("worker-1", "ID-A", 0);
+  d.onZeromqHello("worker-1", "ID-B", 0);
+  d.onClusterHello("worker-1", "ID-B");
+  d.onClusterHello("intruder", "ID-X");
+  d.onClusterHello("worker-1", "ID-C");
+  assert.deepEqual(log, [
+    "node_up worker-1 ID-A",
+    "warning node 'worker-1' (ID-A) sends ZeroMQ::hello twice",
+    "warning node 'worker-1' never said goodbye (old id:ID-A new id:ID-B)",
+    "node_down worker-1 ID-A",
+    "node_up worker-1 ID-B",
+    "error Got Cluster::hello msg from unexpected node: intruder (ID-X)",
+    "error Duplicate node: worker-1 (old id:ID-B new id:ID-C)",
+  ]);
+});
+
+test("discovery - unmatched state expires after hello_expiration with Zeek's warnings", () => {
+  const { d, log } = setup();
+  d.onSubscription("zeek.cluster.nodeid.ID-S.", 1000);
+  d.onZeromqHello("worker-2", "ID-H", 2000);
+  d.expire(10_999);
+  assert.deepEqual(log, ["zeromq_hello -> zeek.cluster.nodeid.ID-S."]);
+  d.expire(12_000);
+  assert.deepEqual(log.slice(1), ["warning Expired subscription from nodeid ID-S", "warning Expired hello from nodeid ID-H"]);
+  d.onSubscription("zeek.cluster.nodeid.ID-H.", 13_000); // the hello is gone: no Cluster::hello now
+  assert.equal(log.at(-1), "zeromq_hello -> zeek.cluster.nodeid.ID-H.");
+});
