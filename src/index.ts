@@ -15,7 +15,8 @@ export {
   encodeJsonEvent,
 } from "./codec/broker/json.js";
 export { z, parseType, parseSignature, typeName, type ZType, type Typed, type JsOf, type PortText, type PatternValue } from "./codec/broker/types.js";
-export { defineEvent, eventFromSignature, readEventName, EventDecl, toData, fromData, type EncodeEventOptions } from "./codec/broker/typed.js";
+export { defineEvent, eventFromSignature, readEventName, EventDecl, type EncodeEventOptions } from "./codec/broker/typed.js";
+export { toData, fromData } from "./codec/broker/convert.js";
 
 // Zeek log batches.
 export * from "./codec/zeek-log/index.js";
