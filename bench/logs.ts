@@ -1,0 +1,122 @@
+// `npm run bench -- logs`: remote logging end to end. Two writer processes PUSH 1000-record
+// batches of a 20-column conn-like log to one `zeek-zmq logger` process, which writes TSV to
+// disk. Measured by the logger itself (its --stats line): records/s from its first received
+// batch to its last disk write, and its CPU time over that window. The codec-only decode rate
+// of the same batch is the ceiling.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { decodeLogBatch, encodeLogBatch } from "../src/codec/zeek-log/index.js";
+import { LogSender } from "../src/logging/sender.js";
+import { makeConnLikeBatch } from "../test/zeek-log/conn-like.js";
+import { median, rate, report } from "./stats.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const CLI = join(ROOT, "dist/src/cli/main.js");
+const RUN = join(ROOT, "dist/bench/run.js");
+const BATCH = 1000;
+const PER_WRITER = 1_000_000;
+const ROUNDS = 3;
+
+/** Writer process: sends `records` records in BATCH-record batches, waiting on "drain" at the HWM. */
+async function writer(endpoint: string, records: number): Promise<void> {
+  const payload = encodeLogBatch(makeConnLikeBatch(BATCH));
+  const sender = new LogSender({ nodeId: `bench-writer-${process.pid}`, endpoints: [endpoint], linger: -1, report: () => {} });
+  const push = sender.socket!;
+  await new Promise<void>((r) => push.once("handshake", () => r()));
+  let sent = 0;
+  while (sent < records) {
+    if (sender.sendPayload(payload, BATCH, "conn")) sent += BATCH;
+    else await new Promise<void>((r) => push.once("drain", () => r()));
+  }
+  await sender.close();
+}
+
+interface Stats {
+  written: number;
+  seconds: number;
+  cpuSeconds: number;
+  dropped: number;
+}
+
+async function round(): Promise<{ rate: number; cpu: number; bytes: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "zeek-zmq-bench-logs-"));
+  try {
+    const logger = spawn(process.execPath, [CLI, "logger", "--listen", "tcp://127.0.0.1:0", "--dir", dir, "--stats", "--metrics-port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    const lines = createInterface({ input: logger.stdout });
+    let metricsUrl = "";
+    const endpoint = await new Promise<string>((res) => {
+      lines.on("line", (l) => {
+        const m = /^listening on (\S+)$/.exec(l);
+        if (m) res(m[1]!);
+        const u = /^metrics on (\S+)$/.exec(l);
+        if (u) metricsUrl = u[1]!;
+      });
+    });
+    const statsLine = new Promise<string>((res) => lines.on("line", (l) => l.startsWith("STATS ") && res(l.slice(6))));
+    const writers = [0, 1].map(
+      () => new Promise<void>((res, rej) => {
+        const w = spawn(process.execPath, [RUN, "logs", "--writer", endpoint, String(PER_WRITER)], { stdio: "inherit" });
+        w.on("exit", (code) => (code === 0 ? res() : rej(new Error(`writer exited with ${code}`))));
+      }),
+    );
+    await Promise.all(writers);
+    // The writers' linger handed everything to the logger's socket; wait until it formatted all.
+    const expect = 2 * PER_WRITER;
+    const file = join(dir, "conn.log");
+    while ((await written(metricsUrl)) < expect) await new Promise((r) => setTimeout(r, 50));
+    logger.kill("SIGTERM");
+    const s = JSON.parse(await statsLine) as Stats;
+    if (s.written !== expect || s.dropped !== 0) throw new Error(`logger wrote ${s.written} of ${expect} records (dropped ${s.dropped})`);
+    return { rate: s.written / s.seconds, cpu: s.cpuSeconds / s.seconds, bytes: statSafe(file) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function written(url: string): Promise<number> {
+  const m = /^zeek_logger_written_records_total\{[^}]*\} (\d+)$/m.exec(await (await fetch(url)).text());
+  return m ? Number(m[1]) : 0;
+}
+
+function statSafe(f: string): number {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+}
+
+export async function main(args: string[]): Promise<void> {
+  if (args[0] === "--writer") return writer(args[1]!, Number(args[2]));
+
+  const payload = encodeLogBatch(makeConnLikeBatch(BATCH));
+  const decodeRates: number[] = [];
+  let sink: unknown;
+  for (let i = 0; i < 50; i++) sink = decodeLogBatch(payload);
+  for (let r = 0; r < 7; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 200; i++) sink = decodeLogBatch(payload);
+    decodeRates.push(rate(200 * BATCH, t0));
+  }
+  void sink;
+  const decode = median(decodeRates);
+
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const x = await round();
+    console.log(`round ${r + 1}: ${Math.round(x.rate).toLocaleString("en-US")} records/s, logger CPU ${(x.cpu * 100).toFixed(0)}%, ${(x.bytes / 1e6).toFixed(0)} MB written`);
+    rounds.push(x);
+  }
+  const e2e = median(rounds.map((x) => x.rate));
+  report([
+    ["batch payload bytes (1000 records)", payload.length],
+    ["codec decode only (records/s)", decode],
+    ["end to end, 2 writers -> 1 logger, TSV to disk (records/s)", e2e],
+    ["logger CPU (% of one core, median)", Math.round(median(rounds.map((x) => x.cpu)) * 100)],
+  ]);
+  console.log(`RESULT logs e2e=${Math.round(e2e)} decode=${Math.round(decode)}`);
+}

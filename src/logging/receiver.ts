@@ -1,0 +1,148 @@
+// The logger's PULL socket (Zeek's log receiver on a logger node): binds listen_log_endpoint,
+// takes 4-part `log-write` messages from any PUSH sender (zeek-zmq or real Zeek), decodes them
+// and hands the batches to a LogWriterManager. Every byte is hostile: a message with the wrong
+// part count, another serializer or a malformed batch is counted in
+// zeek_cluster_zeromq_msg_errors_total, reported once per kind and skipped.
+import { decodeLogBatch, LOG_FORMAT } from "../codec/zeek-log/index.js";
+import { DecodeError } from "../errors.js";
+import type { NodeOptions } from "../cluster/options.js";
+import { ZeroMqMetrics } from "../telemetry/zeek-metrics.js";
+import type { MetricsRegistry } from "../telemetry/registry.js";
+import { Pull } from "../transport/index.js";
+import type { LogWriterManager } from "./manager.js";
+
+/** Messages taken per event-loop turn, so decoding never starves the sockets (Zeek: poll_max_messages). */
+const MAX_PER_TURN = 256;
+const FORMAT_BYTES = Buffer.from(LOG_FORMAT);
+
+export interface LogReceiverOptions {
+  /** Where to bind, e.g. "tcp://127.0.0.1:27761" (port 0 picks a free one). */
+  endpoint: string;
+  /** log_rcvhwm. @default 1000 */
+  receiveHighWaterMark?: number;
+  /** ipv6 (ZMQ_IPV6). @default true */
+  ipv6?: boolean;
+  registry?: MetricsRegistry;
+  /** Share the node's msg_errors counter instead of registering one. */
+  zeroMqMetrics?: ZeroMqMetrics;
+  report?: (line: string) => void;
+}
+
+export class LogReceiver {
+  private readonly pull: Pull;
+  private readonly msgErrors: { value: number };
+  private readonly warned = new Set<string>();
+  private readonly report: (line: string) => void;
+  private scheduled = false;
+  private boundEndpoint = "";
+  /** Messages taken from the socket (including the bad ones). */
+  messages = 0;
+
+  constructor(
+    private readonly manager: LogWriterManager,
+    private readonly opts: LogReceiverOptions,
+  ) {
+    this.pull = new Pull({
+      receiveHighWaterMark: opts.receiveHighWaterMark ?? 1000,
+      ipv6: opts.ipv6 ?? true,
+    });
+    this.msgErrors = opts.zeroMqMetrics?.msgErrors ?? (opts.registry ? new ZeroMqMetrics(opts.registry).msgErrors : { value: 0 });
+    this.report = opts.report ?? ((line) => void process.stderr.write(line + "\n"));
+    this.pull.on("readable", this.schedule);
+  }
+
+  /** A receiver configured from node options (listen_log_endpoint, log_rcvhwm, ipv6). */
+  static fromOptions(manager: LogWriterManager, o: NodeOptions, extra: Omit<LogReceiverOptions, "endpoint" | "receiveHighWaterMark" | "ipv6"> = {}): LogReceiver {
+    return new LogReceiver(manager, { ...extra, endpoint: o.listenLogEndpoint, receiveHighWaterMark: o.logRcvhwm, ipv6: o.ipv6 });
+  }
+
+  /** Binds; resolves with the real endpoint (with the chosen port). */
+  async start(): Promise<string> {
+    this.boundEndpoint = await this.pull.bind(this.opts.endpoint);
+    return this.boundEndpoint;
+  }
+
+  /** The PULL socket, for its events (accepted, disconnected, readable ...). */
+  get socket(): Pull {
+    return this.pull;
+  }
+
+  get endpoint(): string {
+    return this.boundEndpoint;
+  }
+
+  /** Count of malformed messages (the msg_errors counter). */
+  get errors(): number {
+    return this.msgErrors.value;
+  }
+
+  private readonly schedule = (): void => {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.drain);
+  };
+
+  private readonly drain = (): void => {
+    this.scheduled = false;
+    // A slow disk: leave messages in the socket so PULL's HWM and then the senders' take the pressure.
+    if (this.manager.congested) {
+      this.scheduled = true;
+      this.manager.whenUncongested(this.resume);
+      return;
+    }
+    const msgs = this.pull.receive(MAX_PER_TURN);
+    for (let i = 0; i < msgs.length; i++) this.handle(msgs[i]!);
+    this.messages += msgs.length;
+    if (this.pull.pending > 0) this.schedule();
+  };
+
+  private readonly resume = (): void => {
+    this.scheduled = false;
+    this.schedule();
+  };
+
+  private bad(kind: string, line: string): void {
+    this.msgErrors.value++;
+    if (this.warned.has(kind)) return;
+    this.warned.add(kind);
+    this.report(`logger: ${line} (counted in zeek_cluster_zeromq_msg_errors_total; further ones are counted silently)`);
+  }
+
+  private handle(parts: Buffer[]): void {
+    if (parts.length !== 4) {
+      this.bad("parts", `skipped a message with ${parts.length} parts on ${this.boundEndpoint}; log-write messages have 4`);
+      return;
+    }
+    // Like Zeek, frames 1 and 2 (the "log-write" tag and the sender id) are not inspected.
+    if (!parts[2]!.equals(FORMAT_BYTES)) {
+      this.bad(`format:${parts[2]!.toString("latin1")}`, `skipped a log-write in format ${JSON.stringify(parts[2]!.toString("latin1"))}; only ${LOG_FORMAT} is understood`);
+      return;
+    }
+    const payload = parts[3]!;
+    let batch;
+    try {
+      batch = decodeLogBatch(payload);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.bad("decode", `skipped a malformed log-write batch from ${parts[1]!.toString("latin1")}: ${err.message}`);
+      return;
+    }
+    this.manager.write(batch, payload.length, parts[1]!.toString("latin1"));
+  }
+
+  /** Stops receiving: closes the socket after taking and writing what already arrived. */
+  async close(): Promise<void> {
+    this.pull.off("readable", this.schedule);
+    // Messages already queued in the socket are ours: write them before and after closing.
+    this.drainAll();
+    await this.pull.close();
+    this.drainAll();
+  }
+
+  private drainAll(): void {
+    for (let msgs = this.pull.receive(MAX_PER_TURN); msgs.length > 0; msgs = this.pull.receive(MAX_PER_TURN)) {
+      for (const m of msgs) this.handle(m);
+      this.messages += msgs.length;
+    }
+  }
+}
