@@ -209,7 +209,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 
   /** Handles `decl` events: `handler(...args)` with the declared JS types. May return a promise. */
-  on<A extends readonly unknown[]>(decl: EventDecl<A>, handler: (...args: A) => unknown): this;
+  on<A extends readonly unknown[]>(decl: EventDecl<A>, handler: (...args: NoInfer<A>) => unknown): this;
   on<K extends keyof ClusterNodeEvents>(event: K, listener: (...args: ClusterNodeEvents[K]) => void): this;
   on(what: unknown, handler: (...args: never[]) => unknown): this {
     if (typeof what === "string" || typeof what === "symbol") return super.on(what as keyof ClusterNodeEvents, handler as never);
