@@ -31,6 +31,8 @@ export interface ConnectionOwner {
   onMessage(conn: Connection, frames: Message): void;
   /** A pipe that was full has room again. */
   onDrain(conn: Connection): void;
+  /** A network read was fully processed (batch boundary for "readable"). */
+  onReadDone(): void;
   onClosed(conn: Connection, error: Error | undefined, handshakeDone: boolean): void;
 }
 
@@ -63,6 +65,7 @@ export class Connection implements FrameSink {
     private readonly owner: ConnectionOwner,
   ) {
     this.parser = new FrameParser(opts.maxMessageSize);
+    this.parser.handshaking = true;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => this.onSocketDrain());
@@ -76,11 +79,13 @@ export class Connection implements FrameSink {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.state === "closed") return;
+    // While lingering we only read to notice the peer's FIN; its data is discarded.
+    if (this.state === "closed" || this.closingLocally) return;
     this.lastRecv = performance.now();
     try {
       if (this.state === "ready") {
         this.parser.feed(chunk, this);
+        this.owner.onReadDone();
         return;
       }
       if (this.greeting !== null) {
@@ -89,7 +94,9 @@ export class Connection implements FrameSink {
         chunk = rest;
       }
       if (chunk.length > 0) this.parser.feed(chunk, this);
+      this.owner.onReadDone();
     } catch (err) {
+      this.owner.onReadDone();
       this.fail(err as Error);
     }
   }
@@ -112,6 +119,10 @@ export class Connection implements FrameSink {
     this.peerMinor = peer.minor;
     this.state = "handshake";
     this.session = this.opts.mechanism.session([["Socket-Type", Buffer.from(this.opts.socketType, "latin1")]], this.opts.asServer);
+    if (!this.session.plaintext) {
+      // The extension point for CURVE: frames would pass through the session after the handshake.
+      throw new HandshakeError("mechanism-mismatch", `the ${peer.mechanism} mechanism wraps frames, which this transport does not support yet`);
+    }
     // Handshake commands only: nothing else may follow READY until the peer's READY (wire.md §1.4.1).
     for (const cmd of this.session.start()) this.socket.write(cmd);
     return have.length === 0 ? chunk.subarray(GREETING_SIZE) : chunk.subarray(need);
@@ -162,6 +173,7 @@ export class Connection implements FrameSink {
     }
     this.peerSocketType = peerType;
     this.state = "ready";
+    this.parser.handshaking = false;
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     if (this.opts.heartbeatInterval > 0 && this.peerMinor >= 1) this.scheduleHeartbeat();
@@ -312,6 +324,7 @@ export class Connection implements FrameSink {
   }
 
   private lingerResolve: (() => void) | null = null;
+  private closingLocally = false;
 
   private drained(): boolean {
     // end() itself writes out what the socket has buffered before the FIN.
@@ -336,6 +349,8 @@ export class Connection implements FrameSink {
    */
   close(linger: number): Promise<void> {
     if (this.state === "closed") return Promise.resolve();
+    this.closingLocally = true;
+    this.socket.resume();
     return new Promise<void>((resolve) => {
       this.socket.once("close", () => resolve());
       if (linger === 0 || this.state !== "ready") {
@@ -362,6 +377,9 @@ export class Connection implements FrameSink {
   private onSocketClose(): void {
     if (this.state === "closed") return;
     const handshakeDone = this.state === "ready";
+    if (!handshakeDone && this.error === undefined && !this.closingLocally) {
+      this.error = new HandshakeError("protocol", `peer ${this.remote} closed the connection during the ZMTP handshake (wrong socket type or mechanism on its side?)`);
+    }
     this.state = "closed";
     for (const t of [this.handshakeTimer, this.heartbeatTimer, this.ttlTimer, this.lingerTimer]) if (t) clearTimeout(t);
     if (this.lingerResolve) this.lingerResolve();

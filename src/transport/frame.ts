@@ -11,6 +11,8 @@ export const FLAG_COMMAND = 0x04;
 const FORMAT = "zmtp";
 /** A frame's declared size must fit in one Buffer; anything larger is hostile. */
 const MAX_FRAME = Math.min(constants.MAX_LENGTH, Number.MAX_SAFE_INTEGER);
+/** Largest command accepted: commands are small (READY metadata, PING, SUBSCRIBE topics). */
+export const MAX_COMMAND = 1 << 20;
 /** Frames per message; libzmq has no limit, but an endless run of empty MORE frames must not grow memory forever. */
 export const MAX_FRAMES_PER_MESSAGE = 65536;
 
@@ -39,6 +41,9 @@ export class FrameParser {
   private bodyFlags = 0;
   private frames: Buffer[] = [];
   private msgBytes = 0;
+
+  /** While true only commands are accepted, so an unauthenticated peer cannot make us buffer data. */
+  handshaking = false;
 
   /** @param maxMessageSize largest accepted message (sum of its frames) in bytes; -1 = no limit. */
   constructor(private readonly maxMessageSize = -1) {}
@@ -154,7 +159,9 @@ export class FrameParser {
     if (flags & FLAG_COMMAND) {
       if (flags & FLAG_MORE) this.fail("invalid", pos, "command frame with MORE flag");
       if (this.frames.length > 0) this.fail("invalid", pos, "command frame inside a multi-part message");
+      if (size > MAX_COMMAND) this.fail("too-large", pos, `command of ${size} bytes exceeds ${MAX_COMMAND}`);
     } else {
+      if (this.handshaking) this.fail("invalid", pos, "data frame before the handshake completed");
       const total = this.msgBytes + size;
       if (this.maxMessageSize >= 0 && total > this.maxMessageSize) {
         this.fail("too-large", pos, `message of ${total} bytes exceeds the maximum message size ${this.maxMessageSize}`);

@@ -12,6 +12,7 @@ export class Push extends ZmtpSocket {
    * Queues `msg` on the next peer (round-robin) that is below its HWM. Without `immediate`,
    * connect endpoints that are down take part (messages wait there). Returns false when every
    * peer is full or there is none (would block): retry after "drain" or count a drop.
+   * Frames are queued by reference (no copy) until written: do not modify them after send().
    */
   send(msg: OutgoingMessage): boolean {
     const pipes = this.pipes;

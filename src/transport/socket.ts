@@ -50,6 +50,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   private readonly readers: Pipe[] = [];
   private rr = 0;
   private pendingIn = 0;
+  private readablePending = false;
   private readonly dirty: Pipe[] = [];
   private flushScheduled = false;
   private readonly servers: { server: Server; endpoint: string }[] = [];
@@ -94,12 +95,10 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     const ep = parseEndpoint(endpoint, "bind");
     const server = createServer({ noDelay: true }, (sock) => this.accept(sock, real));
     let real: string;
-    let ipcPath: string | undefined;
     if (ep.transport === "ipc") {
-      ipcPath = ep.path;
       // libzmq unlinks a stale socket file before binding.
-      if (existsSync(ipcPath) && lstatSync(ipcPath).isSocket()) unlinkSync(ipcPath);
-      server.listen(ipcPath);
+      if (existsSync(ep.path) && lstatSync(ep.path).isSocket()) unlinkSync(ep.path);
+      server.listen(ep.path);
     } else {
       server.listen({ host: bindHost(ep, this.opts.ipv6), port: ep.port, ipv6Only: false });
     }
@@ -225,6 +224,9 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     if (i >= 0) this.pipes.splice(i, 1);
     pipe.out.clear();
     this.pipeDetached(pipe);
+    this.onReadDone();
+    // A sender waiting for this pipe to drain must not wait forever.
+    if (pipe.blocked) this.emit("drain");
   }
 
   // ---- ConnectionOwner ---------------------------------------------------------------------
@@ -282,6 +284,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
 
   /** Queues `msg` on `pipe` (caller checked the HWM) and arranges a flush. */
   protected enqueue(pipe: Pipe, msg: OutgoingMessage): void {
+    if (msg.length === 0) throw new TypeError("a ZeroMQ message needs at least one frame");
     pipe.out.push(msg);
     const conn = pipe.conn;
     if (conn === null) return;
@@ -315,11 +318,20 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
 
   // ---- inbound -----------------------------------------------------------------------------
 
+  /** Queues a received message; "readable" is signalled once per network read, not per message. */
   protected queueInbound(pipe: Pipe, msg: Message): void {
     if (pipe.in.length === 0) this.readers.push(pipe);
     pipe.in.push(msg);
-    if (this.pendingIn++ === 0) this.emit("readable");
+    if (this.pendingIn++ === 0) this.readablePending = true;
     if (pipe.conn !== null && pipe.inboundFull) pipe.conn.pause();
+  }
+
+  /** Emits "readable" if messages arrived since the socket last had none. */
+  onReadDone(): void {
+    if (this.readablePending) {
+      this.readablePending = false;
+      if (this.pendingIn > 0) this.emit("readable");
+    }
   }
 
   /**

@@ -44,11 +44,12 @@ export class XPub extends ZmtpSocket {
    * Sends one message to every subscriber whose topic prefixes its first frame. Returns false
    * only with noDrop, when a matching peer is at its HWM (nothing was sent; retry after
    * "drain" or count a drop). Messages nobody subscribed to are discarded (returns true).
+   * Frames are queued by reference (no copy) until written: do not modify them after send().
    */
   send(msg: OutgoingMessage): boolean {
     if (this.trie.size === 0) return true;
     const topic = msg[0] ?? EMPTY;
-    const targets = topic === this.lastTopic ? this.lastTargets : this.targets(topic);
+    const targets = this.sameAsLast(topic) ? this.lastTargets : this.targets(topic);
     const n = targets.length;
     if (n === 1) {
       const pipe = targets[0]!;
@@ -74,6 +75,14 @@ export class XPub extends ZmtpSocket {
     return true;
   }
 
+  /** Publishers mostly repeat a topic: compare with a private copy of the last one (the caller may reuse its buffer). */
+  private sameAsLast(topic: Uint8Array): boolean {
+    const last = this.lastTopic;
+    if (last === null || last.length !== topic.length) return false;
+    for (let i = 0; i < last.length; i++) if (last[i] !== topic[i]) return false;
+    return true;
+  }
+
   private targets(topic: Uint8Array): Pipe[] {
     const key = Buffer.from(topic.buffer, topic.byteOffset, topic.length).toString("latin1");
     let targets = this.cache.get(key);
@@ -84,7 +93,7 @@ export class XPub extends ZmtpSocket {
       if (this.cache.size >= MATCH_CACHE_MAX) this.cache.clear();
       this.cache.set(key, targets);
     }
-    this.lastTopic = topic;
+    this.lastTopic = Uint8Array.from(topic);
     this.lastTargets = targets;
     return targets;
   }

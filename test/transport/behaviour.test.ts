@@ -266,6 +266,28 @@ describe("transports and refused peers", () => {
     }
   });
 
+  test("tcp://*:0 binds every interface: 0.0.0.0, or dual-stack :: with ipv6", async () => {
+    const v4 = new Pull();
+    const v6 = new Pull({ ipv6: true });
+    const push = new Push({ ipv6: true, immediate: true });
+    try {
+      assert.match(await v4.bind("tcp://*:0"), /^tcp:\/\/0\.0\.0\.0:\d+$/);
+      const ep = await v6.bind("tcp://*:0");
+      const port = /^tcp:\/\/\[::\]:(\d+)$/.exec(ep)?.[1];
+      assert.ok(port, ep);
+      let n = 0;
+      const both = new Promise((r) => push.on("handshake", () => ++n === 2 && r(0)));
+      push.connect(`tcp://127.0.0.1:${port}`);
+      push.connect(`tcp://[::1]:${port}`);
+      await both;
+      push.send([Buffer.from("v4")]);
+      push.send([Buffer.from("v6")]);
+      assert.deepEqual((await take(v6, 2)).map((m) => m[0]!.toString()).sort(), ["v4", "v6"]);
+    } finally {
+      await Promise.all([v4.close(), v6.close(), push.close()]);
+    }
+  });
+
   test("IPC: ipc:// unix sockets both ways", async () => {
     const path = join(tmpdir(), `zeek-zmq-${randomUUID()}.sock`);
     const pull = new Pull();

@@ -27,21 +27,17 @@ export async function event<T = unknown>(emitter: NodeJS.EventEmitter, name: str
 
 /**
  * Calls `send` every `everyMs` until `until` settles: the usual cure for pub/sub's slow joiner
- * (a publisher drops until the subscription has arrived). Bounded by `ms`.
+ * (a publisher drops until the subscription has arrived). `until` must be bounded itself.
  */
-export async function probe<T>(send: () => unknown, until: Promise<T>, everyMs = 20, ms = WAIT_MS): Promise<T> {
-  let done = false;
-  const timer = setInterval(() => {
-    if (!done) void send();
-  }, everyMs);
-  const limit = setTimeout(() => {}, ms);
+export async function probe<T>(send: () => unknown, until: Promise<T>, everyMs = 20): Promise<T> {
+  // A probe that fails (e.g. the peer is not attached yet) is simply retried.
+  const fire = (): void => void Promise.resolve(send()).catch(() => {});
+  const timer = setInterval(fire, everyMs);
   try {
-    void send();
+    fire();
     return await until;
   } finally {
-    done = true;
     clearInterval(timer);
-    clearTimeout(limit);
   }
 }
 

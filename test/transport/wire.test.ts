@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import * as zmq from "zeromq";
 import { DecodeError } from "../../src/errors.js";
 import { HandshakeError, Pull, Push, XPub, XSub } from "../../src/transport/index.js";
+import { Rng } from "../fuzz/harness.js";
 import { event, hex, take, until } from "./helpers.js";
 import { NULL_GREETING, READY, RawPeer, h } from "./raw.js";
 
@@ -163,12 +164,17 @@ describe("hostile peers", () => {
 
   test("data before READY", async () => {
     const err = await refused(Buffer.concat([NULL_GREETING, h("00 01 61")]));
-    assert.ok(err instanceof HandshakeError && err.reason === "protocol");
+    assert.ok(err instanceof DecodeError && err.code === "invalid", String(err));
   });
 
   test("a READY whose property runs past the command", async () => {
     const err = await refused(Buffer.concat([NULL_GREETING, h("04 0a 05 52 45 41 44 59 0b 53 6f 63")]));
     assert.ok(err instanceof DecodeError && err.code === "truncated");
+  });
+
+  test("a huge command before the handshake is refused at its header", async () => {
+    const err = await refused(Buffer.concat([NULL_GREETING, h("06 00 00 00 00 40 00 00 00")]));
+    assert.ok(err instanceof DecodeError && err.code === "too-large", String(err));
   });
 
   test("silence: the handshake interval expires", async () => {
@@ -271,6 +277,121 @@ describe("ZMTP 3.0 peers, several endpoints, reconnect backoff, abort", () => {
       assert.deepEqual(sizes, [4, 4, 2]);
     } finally {
       z.close();
+      await pull.close();
+    }
+  });
+});
+
+describe("XPUB subscription bookkeeping (libzmq XSUB peers)", () => {
+  async function peers(xpub: XPub, n: number): Promise<zmq.XSubscriber[]> {
+    const ep = await xpub.bind("tcp://127.0.0.1:0");
+    let shook = 0;
+    const all = new Promise((r) => xpub.on("handshake", () => ++shook === n && r(0)));
+    const subs = Array.from({ length: n }, () => new zmq.XSubscriber({ linger: 0 }));
+    for (const s of subs) s.connect(ep);
+    await all;
+    return subs;
+  }
+
+  test("plain XPUB: first subscribe and last cancel only; a lost peer's topics are cancelled", async () => {
+    const xpub = new XPub();
+    const [a, b] = await peers(xpub, 2);
+    try {
+      await a!.send(Buffer.from("\x01t"));
+      assert.deepEqual((await take(xpub, 1)).map(hex), [["0174"]]);
+      await b!.send(Buffer.from("\x01t"));
+      await b!.send(Buffer.from("\x01u"));
+      // b's duplicate "t" is not announced; its "u" is.
+      assert.deepEqual((await take(xpub, 1)).map(hex), [["0175"]]);
+      await a!.send(Buffer.from("\x00t"));
+      b!.close();
+      // a's cancel is silent (b still holds t); b's loss cancels t and u, sorted.
+      assert.deepEqual((await take(xpub, 2)).map(hex), [["0074"], ["0075"]]);
+    } finally {
+      a!.close();
+      await xpub.close();
+    }
+  });
+
+  test("verboser XPUB: every subscribe and cancel is delivered", async () => {
+    const xpub = new XPub({ verboser: true });
+    const [a, b] = await peers(xpub, 2);
+    try {
+      await a!.send(Buffer.from("\x01t"));
+      assert.deepEqual((await take(xpub, 1)).map(hex), [["0174"]]);
+      await b!.send(Buffer.from("\x01t"));
+      assert.deepEqual((await take(xpub, 1)).map(hex), [["0174"]]);
+      await a!.send(Buffer.from("\x00t"));
+      assert.deepEqual((await take(xpub, 1)).map(hex), [["0074"]]);
+    } finally {
+      a!.close();
+      b!.close();
+      await xpub.close();
+    }
+  });
+
+  test("a reused topic buffer is matched by content, not identity", async () => {
+    const xpub = new XPub();
+    const [a, b] = await peers(xpub, 2);
+    a!.receiveTimeout = 5000;
+    b!.receiveTimeout = 5000;
+    try {
+      await a!.send(Buffer.from("\x01a"));
+      await b!.send(Buffer.from("\x01b"));
+      await take(xpub, 2);
+      const topic = Buffer.from("a");
+      xpub.send([topic, Buffer.from("1")]);
+      // Frames are queued by reference: reuse the buffer only once the message is out.
+      assert.deepEqual((await a!.receive()).map(String), ["a", "1"]);
+      topic[0] = 0x62; // "b"
+      xpub.send([topic, Buffer.from("2")]);
+      assert.deepEqual((await b!.receive()).map(String), ["b", "2"]);
+    } finally {
+      a!.close();
+      b!.close();
+      await xpub.close();
+    }
+  });
+});
+
+describe("live handshake fuzz", () => {
+  test("300 hostile connections (mutated greeting/READY/frames, random chunking) never break the socket", async () => {
+    const rng = new Rng(42);
+    const pull = new Pull({ maxMessageSize: 64 * 1024, handshakeInterval: 2000 });
+    const ep = await pull.bind("tcp://127.0.0.1:0");
+    const valid = Buffer.concat([NULL_GREETING, READY("PUSH"), h("01 01 61 00 02 62 63"), h("02 00 00 00 00 00 00 00 01 7a")]);
+    try {
+      for (let round = 0; round < 30; round++) {
+        await Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const bytes = Buffer.from(valid);
+            for (let k = 1 + rng.below(4); k > 0; k--) {
+              const at = rng.below(bytes.length);
+              bytes[at] = rng.below(3) === 0 ? 0xff : rng.below(256);
+            }
+            const raw = await RawPeer.connect(ep);
+            for (let pos = 0; pos < bytes.length; ) {
+              const n = 1 + rng.below(40);
+              raw.sock.write(bytes.subarray(pos, pos + n));
+              pos += n;
+            }
+            raw.sock.end();
+            await raw.closed();
+          }),
+        );
+      }
+      // Whatever got through is bounded; the socket still serves a well-behaved libzmq peer.
+      pull.receive();
+      const z = new zmq.Push({ linger: 0 });
+      try {
+        z.connect(ep);
+        await z.send([Buffer.from("after the storm")]);
+        const got = await take(pull, 1);
+        assert.equal(got[0]![0]!.toString(), "after the storm");
+      } finally {
+        z.close();
+      }
+    } finally {
       await pull.close();
     }
   });
