@@ -12,6 +12,9 @@ import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { XPub, XSub, type Message } from "../transport/index.js";
 import { encodeEvent } from "../codec/broker/event.js";
+import { z } from "../codec/broker/types.js";
+import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
+import type { LogFormatName } from "../logging/path-writer.js";
 import { startBrokerThread, type BrokerThread } from "./broker-thread.js";
 import { Discovery } from "./discovery.js";
 import type { ClusterLayout } from "./layout.js";
@@ -42,7 +45,16 @@ export interface ClusterNodeConfig {
   registry?: MetricsRegistry;
   /** Fixed node id (tests); default `zeromq_<name>_<host>_<pid>_<unique>`. */
   nodeId?: string;
+  /**
+   * Where this node's own logs and, on a log receiver (listen_log_endpoint set), received logs are
+   * written. Nodes with connect_log_endpoints send their logs there instead.
+   * @default { dir: process.cwd(), format: "tsv" }
+   */
+  logging?: { dir?: string; format?: LogFormatName; flushInterval?: number; writeBufferSize?: number };
 }
+
+/** Zeek's Cluster::LOG stream (cluster.log). */
+const CLUSTER_LOG_COLUMNS = z.record({ ts: z.time, node: z.string, message: z.string });
 
 export interface ClusterNodeEvents {
   node_up: [name: string, id: string];
@@ -101,6 +113,15 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private closed = false;
   /** The embedded broker (run_proxy_thread). */
   broker: BrokerThread | undefined;
+  /** The logging framework: `node.log.createStream(...)`; available after start(). */
+  log!: Log;
+  /** The PUSH side towards the loggers, if this node sends its logs. */
+  logSender: LogSender | undefined;
+  /** The PULL side, if this node is a log receiver (logger, or manager_is_logger). */
+  logReceiver: LogReceiver | undefined;
+  private logWriter: LogWriterManager | undefined;
+  private clusterLog: LogStream<{ ts: number; node: string; message: string }> | undefined;
+  private readonly loggingCfg: NonNullable<ClusterNodeConfig["logging"]>;
 
   constructor(cfg: ClusterNodeConfig) {
     super();
@@ -108,6 +129,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.options = { ...DEFAULT_NODE_OPTIONS, ...cfg.options };
     this.layout = cfg.layout;
     this.eventFormat = cfg.eventFormat ?? BIN_FORMAT;
+    this.loggingCfg = cfg.logging ?? {};
     this.nodeId = cfg.nodeId ?? makeNodeId(cfg.name);
     this.idFrame = Buffer.from(this.nodeId, "utf8");
     this.formatFrame = Buffer.from(this.eventFormat, "latin1");
@@ -132,6 +154,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
           zeromqHello: (topic) => this.publish(topic, ZEROMQ_HELLO, [this.name, this.nodeId]),
           clusterHello: (topic) => this.publish(topic, CLUSTER_HELLO, [this.name, this.nodeId]),
           nodeUp: (name, id) => {
+            this.clusterLog?.write({ ts: Date.now() / 1000, node: this.name, message: `got hello from ${name} (${id})` });
             for (const p of Object.values(this.pools ?? {})) p.markAlive(name);
             this.emit("node_up", name, id);
           },
@@ -160,6 +183,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         this.registry,
       );
     }
+    await this.startLogging();
     this.xpub.connect(this.options.connectXpubEndpoint);
     this.xsub.connect(this.options.connectXsubEndpoint);
     if (this.discovery) {
@@ -173,6 +197,31 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     }
     await this.ready(options.signal);
     return this;
+  }
+
+  /**
+   * Logging as Zeek sets it up: a log receiver binds its PULL socket and writes what arrives (and
+   * its own logs) to files; other nodes PUSH their batches to every logger.
+   */
+  private async startLogging(): Promise<void> {
+    const o = this.options;
+    const report = (m: string) => this.warn(m);
+    let sink: LogBatchSink;
+    if (o.listenLogEndpoint !== "" || o.connectLogEndpoints.length === 0) {
+      const writer = new LogWriterManager({ dir: this.loggingCfg.dir ?? process.cwd(), format: this.loggingCfg.format ?? "tsv", registry: this.registry, report });
+      this.logWriter = writer;
+      sink = { send: (batch) => (writer.write(batch), true) };
+      if (o.listenLogEndpoint !== "") {
+        this.logReceiver = LogReceiver.fromOptions(writer, o, { zeroMqMetrics: this.metrics, report });
+        await this.logReceiver.start();
+      }
+    } else {
+      const layoutArgs = this.layout && this.layout.nodes.some((n) => n.name === this.name) ? { layout: this.layout, nodeName: this.name } : {};
+      this.logSender = LogSender.fromOptions(o, this.nodeId, { ...layoutArgs, registry: this.registry, report });
+      sink = this.logSender;
+    }
+    this.log = new Log({ sink, flushInterval: this.loggingCfg.flushInterval ?? 1, writeBufferSize: this.loggingCfg.writeBufferSize ?? 1000 });
+    if (this.discovery) this.clusterLog = this.log.createStream({ id: "Cluster::LOG", columns: CLUSTER_LOG_COLUMNS, path: "cluster" });
   }
 
   /** `Cluster::subscribe(prefix)`: receive every event whose topic starts with `prefix`. */
@@ -271,7 +320,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.closed = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     for (const [topic] of this.readyWaiters) this.readyWaiters.delete(topic);
-    await Promise.all([this.xpub.close(), this.xsub.close()]);
+    this.log?.close();
+    await Promise.all([this.xpub.close(), this.xsub.close(), this.logSender?.close(), this.logReceiver?.close()]);
+    await this.logWriter?.close();
     await this.broker?.close();
   }
 
