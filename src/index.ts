@@ -22,3 +22,23 @@ export { toData, fromData } from "./codec/broker/convert.js";
 export * from "./codec/zeek-log/index.js";
 export { AsciiLogFormat, formatAsciiLogRecord } from "./logging/format/ascii.js";
 export { formatJsonLogRecord } from "./logging/format/json.js";
+
+// Cluster: nodes, broker, layouts, options, topics, pools.
+export { ClusterNode, ZEROMQ_HELLO, CLUSTER_HELLO, type ClusterNodeConfig, type ClusterNodeEvents, type AnyEventHandler, type EventFormat } from "./cluster/node.js";
+export { Broker, type BrokerOptions } from "./cluster/broker.js";
+export { startBrokerThread, type BrokerThread } from "./cluster/broker-thread.js";
+export { loadLayout, parseLayout, layoutFromObject, connectLogEndpoints, listenLogEndpoint, type ClusterLayout, type ClusterNode as ClusterLayoutNode, type NodeType, type PoolType } from "./cluster/layout.js";
+export { resolveOptions, DEFAULT_NODE_OPTIONS, type NodeOptions } from "./cluster/options.js";
+export { nodeTopic, nodeidTopic, makeNodeId, ROLE_TOPICS, POOL_TOPICS } from "./cluster/topics.js";
+export { Pool } from "./cluster/pools.js";
+
+// Remote logging.
+export { Log, LogStream, LogSender, LogReceiver, LogWriterManager, type LogStreamSpec, type LogFilterSpec } from "./logging/index.js";
+
+// Telemetry.
+export { MetricsRegistry } from "./telemetry/registry.js";
+export { startMetricsServer, type MetricsServer } from "./telemetry/server.js";
+export { zeekRegistry } from "./telemetry/zeek-metrics.js";
+
+// ZMTP sockets.
+export { XPub, XSub, Pub, Sub, Push, Pull, type SocketOptions, type Message } from "./transport/index.js";
