@@ -20,6 +20,10 @@ export interface BrokerOptions {
   ipv6?: boolean;
   /** Per-peer high-water marks of both sockets (libzmq's default). @default 1000 */
   hwm?: number;
+  /** ZMTP heartbeats on both sockets (zeek-zmq extension): PING interval, 0 = off. @default 0 */
+  heartbeatIntervalMs?: number;
+  /** Heartbeat timeout; -1 = the interval. @default -1 */
+  heartbeatTimeoutMs?: number;
   /** Messages forwarded per turn before yielding to the event loop. @default 1000 */
   batch?: number;
   registry?: MetricsRegistry;
@@ -56,8 +60,9 @@ export class Broker extends EventEmitter<BrokerEvents> {
     this.batch = opts.batch ?? 1000;
     this.registry = opts.registry ?? zeekRegistry();
     this.metrics = new ProxyMetrics(this.registry);
-    this.xsub = new XSub({ receiveHighWaterMark: hwm, sendHighWaterMark: hwm, ipv6, linger: 0 });
-    this.xpub = new XPub({ verboser: true, noDrop: opts.listenXpubNodrop ?? true, sendHighWaterMark: hwm, receiveHighWaterMark: hwm, ipv6, linger: 0 });
+    const hb = { heartbeatInterval: opts.heartbeatIntervalMs ?? 0, heartbeatTimeout: opts.heartbeatTimeoutMs ?? -1 };
+    this.xsub = new XSub({ receiveHighWaterMark: hwm, sendHighWaterMark: hwm, ipv6, linger: 0, ...hb });
+    this.xpub = new XPub({ verboser: true, noDrop: opts.listenXpubNodrop ?? true, sendHighWaterMark: hwm, receiveHighWaterMark: hwm, ipv6, linger: 0, ...hb });
     this.xsub.on("readable", () => this.scheduleForward());
     this.xpub.on("drain", () => this.scheduleForward());
     this.xpub.on("readable", () => this.forwardSubscriptions());

@@ -137,9 +137,10 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.metrics = new ZeroMqMetrics(this.registry);
     this.telemetry = new ClusterTelemetry(this.registry);
     const o = this.options;
-    this.xpub = new XPub({ verbose: true, noDrop: o.connectXpubNodrop, sendHighWaterMark: o.xpubSndhwm, linger: o.lingerMs, ipv6: o.ipv6 });
+    const hb = { heartbeatInterval: o.heartbeatIntervalMs, heartbeatTimeout: o.heartbeatTimeoutMs };
+    this.xpub = new XPub({ verbose: true, noDrop: o.connectXpubNodrop, sendHighWaterMark: o.xpubSndhwm, linger: o.lingerMs, ipv6: o.ipv6, ...hb });
     // XSUB forces linger 0 in libzmq; subscriptions are replayed after reconnects.
-    this.xsub = new XSub({ receiveHighWaterMark: o.xsubRcvhwm, linger: 0, ipv6: o.ipv6 });
+    this.xsub = new XSub({ receiveHighWaterMark: o.xsubRcvhwm, linger: 0, ipv6: o.ipv6, ...hb });
     const inLayout = cfg.layout?.nodes.some((n) => n.name === cfg.name) ?? false;
     this.pools = inLayout ? defaultPools(cfg.layout!, cfg.name, o.nodeTopicPrefix) : undefined;
     if (cfg.discovery ?? inLayout) {
@@ -179,7 +180,15 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     const o = this.options;
     if (o.runProxyThread) {
       this.broker = await startBrokerThread(
-        { listenXsubEndpoint: o.listenXsubEndpoint, listenXpubEndpoint: o.listenXpubEndpoint, listenXpubNodrop: o.listenXpubNodrop, ipv6: o.ipv6, debug: (o.debugFlags & 2) !== 0 },
+        {
+          listenXsubEndpoint: o.listenXsubEndpoint,
+          listenXpubEndpoint: o.listenXpubEndpoint,
+          listenXpubNodrop: o.listenXpubNodrop,
+          ipv6: o.ipv6,
+          heartbeatIntervalMs: o.heartbeatIntervalMs,
+          heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+          debug: (o.debugFlags & 2) !== 0,
+        },
         this.registry,
       );
     }

@@ -55,6 +55,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = Object.freeze([
   spec("connectXpubNodrop", "connect_xpub_nodrop", { kind: "bool" }),
   spec("listenXpubNodrop", "listen_xpub_nodrop", { kind: "bool" }),
   spec("pollMaxMessages", "poll_max_messages", { kind: "int", min: 0, max: Number.MAX_SAFE_INTEGER }),
+  // zeek-zmq extensions (Zeek sets no ZMTP heartbeats): detect silently dead peers.
+  spec("heartbeatIntervalMs", "heartbeat_interval_ms", { kind: "int", min: 0, max: INT32_MAX }),
+  spec("heartbeatTimeoutMs", "heartbeat_timeout_ms", { kind: "int", min: -1, max: INT32_MAX }),
   spec("debugFlags", "debug_flags", { kind: "int", min: 0, max: 3 }),
   spec("helloExpiration", "hello_expiration", { kind: "seconds" }),
   spec("internalTopicPrefix", "internal_topic_prefix", { kind: "string", nonEmpty: true }),

@@ -57,6 +57,14 @@ export interface NodeOptions {
   readonly connectXpubNodrop: boolean;
   /** `poll_max_messages`: messages taken per socket per poll round (0 = unlimited). @default 100 */
   readonly pollMaxMessages: number;
+  /**
+   * zeek-zmq extension `heartbeat_interval_ms`: ZMTP PING interval on every socket of the node
+   * and the broker (ZMQ_HEARTBEAT_IVL), so a frozen or partitioned peer is detected. Zeek sets
+   * none (libzmq still answers PINGs, so it works against Zeek peers). 0 = off. @default 0
+   */
+  readonly heartbeatIntervalMs: number;
+  /** zeek-zmq extension `heartbeat_timeout_ms` (ZMQ_HEARTBEAT_TIMEOUT); -1 = the interval. @default -1 */
+  readonly heartbeatTimeoutMs: number;
   /** `debug_flags`: bitmask printed to stderr, 1 = poll, 2 = thread. @default 0 */
   readonly debugFlags: number;
   /** `hello_expiration`, in seconds: how long unmatched hello/subscription state is kept. @default 10 */
@@ -122,6 +130,8 @@ export const DEFAULT_NODE_OPTIONS: NodeOptions = Object.freeze({
   ipv6: true,
   connectXpubNodrop: true,
   pollMaxMessages: DEFAULT_POLL_MAX_MESSAGES,
+  heartbeatIntervalMs: 0,
+  heartbeatTimeoutMs: -1,
   debugFlags: 0,
   helloExpiration: DEFAULT_HELLO_EXPIRATION_S,
   internalTopicPrefix: DEFAULT_INTERNAL_TOPIC_PREFIX,
