@@ -52,6 +52,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
   /** Messages the XPUB refused (nodrop at HWM), in order; forwarding waits for "drain". */
   private backlog: Message[] = [];
   private forwardScheduled = false;
+  private forwarding = false;
 
   constructor(private readonly opts: BrokerOptions = {}) {
     super();
@@ -82,12 +83,23 @@ export class Broker extends EventEmitter<BrokerEvents> {
     return Promise.all([this.xsub.close(), this.xpub.close()]);
   }
 
+  /** Forwards at once on "readable" (latency); a batch limit hands the rest to the next turn. */
   private scheduleForward(): void {
+    if (this.forwarding) return;
+    this.forwarding = true;
+    try {
+      this.forward();
+    } finally {
+      this.forwarding = false;
+    }
+  }
+
+  private continueLater(): void {
     if (this.forwardScheduled) return;
     this.forwardScheduled = true;
     setImmediate(() => {
       this.forwardScheduled = false;
-      this.forward();
+      this.scheduleForward();
     });
   }
 
@@ -101,7 +113,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
       m.frontendBytesReceived.value += bytesOf(msgs[i]!);
     }
     if (!this.send(msgs)) return;
-    if (this.xsub.pending > 0) this.scheduleForward();
+    if (this.xsub.pending > 0) this.continueLater();
   }
 
   /**

@@ -106,6 +106,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private onloopHead = 0;
   private draining = false;
   private drainScheduled = false;
+  /** A synchronous drain ran in this tick: the next one waits for setImmediate (fairness). */
+  private drainedThisTurn = false;
   private expiryTimer: NodeJS.Timeout | undefined;
   private warnedXpubDrop = false;
   private warnedOnloopDrop = false;
@@ -425,8 +427,16 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     return Math.max(1000, p > 0 ? p * 10 : 1000);
   }
 
+  /** Dispatches at once when idle (latency); the rest after yielding to the event loop. */
   private scheduleDrain(): void {
-    if (this.drainScheduled || this.draining || this.onloopLength === 0) return;
+    if (this.draining || this.onloopLength === 0) return;
+    if (!this.drainScheduled && !this.drainedThisTurn) {
+      this.drainedThisTurn = true;
+      process.nextTick(() => (this.drainedThisTurn = false));
+      void this.drain();
+      return;
+    }
+    if (this.drainScheduled) return;
     this.drainScheduled = true;
     setImmediate(() => {
       this.drainScheduled = false;

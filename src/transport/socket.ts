@@ -5,6 +5,7 @@ import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket as NetSocket, connect as netConnect, createServer } from "node:net";
 import { ConfigError } from "../errors.js";
 import { Connection, type ConnectionOwner } from "./connection.js";
+import { HandshakeError } from "./mechanism.js";
 import { type Endpoint, bindHost, checkFamily, formatEndpoint, parseEndpoint } from "./endpoint.js";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.js";
 import { type Message, type OutgoingMessage, Pipe } from "./pipe.js";
@@ -39,6 +40,8 @@ interface Connector {
   pending: NetSocket | null;
   timer: NodeJS.Timeout | null;
   delay: number;
+  /** Set while close() waits (linger) for this endpoint to connect and deliver its queued messages. */
+  lingerDone: (() => void) | null;
 }
 
 export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements ConnectionOwner {
@@ -57,6 +60,10 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   private readonly connectors: Connector[] = [];
   private readonly connections = new Set<Connection>();
   private readonly connEndpoint = new Map<Connection, { text: string; connector: Connector | null }>();
+  /** Accepted connections still in their handshake, oldest first (for maxPendingHandshakes). */
+  private readonly pendingAccepted = new Set<Connection>();
+  private acceptedCount = 0;
+  private lingerDeadline = Infinity;
   private closing: Promise<void> | null = null;
 
   constructor(options: SocketOptions = {}) {
@@ -129,7 +136,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
       if (ep.host === "*" || ep.port === 0) throw new ConfigError("connect", `"${endpoint}": connect needs a concrete host and port`);
       checkFamily(ep.host, this.opts.ipv6);
     }
-    const c: Connector = { endpoint: ep, text: endpoint, pipe: null, conn: null, pending: null, timer: null, delay: this.opts.reconnectInterval };
+    const c: Connector = { endpoint: ep, text: endpoint, pipe: null, conn: null, pending: null, timer: null, delay: this.opts.reconnectInterval, lingerDone: null };
     this.connectors.push(c);
     if (!this.opts.immediate) {
       c.pipe = this.newPipe(endpoint);
@@ -154,7 +161,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     sock.once("connect", () => {
       sock.off("error", onError);
       c.pending = null;
-      if (this.closed) {
+      if (this.closed && c.lingerDone === null) {
         sock.destroy();
         return;
       }
@@ -166,14 +173,14 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   }
 
   private scheduleReconnect(c: Connector): void {
-    if (this.closed || this.opts.reconnectInterval < 0) return;
+    if ((this.closed && c.lingerDone === null) || this.opts.reconnectInterval < 0) return;
     const delay = c.delay;
     const max = this.opts.reconnectIntervalMax;
     if (max > this.opts.reconnectInterval) c.delay = Math.min(max, c.delay * 2);
     this.emit("connect:retry", { endpoint: c.text, delayMs: delay });
     c.timer = setTimeout(() => {
       c.timer = null;
-      if (!this.closed) this.dial(c);
+      if (!this.closed || c.lingerDone !== null) this.dial(c);
     }, delay);
   }
 
@@ -183,7 +190,21 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
       return;
     }
     const remote = sock.remoteAddress !== undefined ? `${sock.remoteAddress}:${sock.remotePort}` : endpoint;
-    this.newConnection(sock, remote, true, endpoint, null);
+    const o = this.opts;
+    if (o.maxConnections > 0 && this.acceptedCount >= o.maxConnections) {
+      sock.destroy();
+      this.emit("handshake:error", { endpoint, remote, error: new HandshakeError("limit", `refused ${remote}: this socket already has ${this.acceptedCount} accepted connections (maxConnections)`) });
+      return;
+    }
+    if (o.maxPendingHandshakes > 0 && this.pendingAccepted.size >= o.maxPendingHandshakes) {
+      // Evict the oldest: idle connections cannot lock out a peer that completes its handshake.
+      const oldest = this.pendingAccepted.values().next().value!;
+      this.pendingAccepted.delete(oldest);
+      oldest.fail(new HandshakeError("limit", `dropped ${oldest.remote}: more than ${o.maxPendingHandshakes} connections in their handshake (maxPendingHandshakes); it was the oldest`));
+    }
+    const conn = this.newConnection(sock, remote, true, endpoint, null);
+    this.acceptedCount++;
+    this.pendingAccepted.add(conn);
     this.emit("accepted", { endpoint, remote });
   }
 
@@ -197,6 +218,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
         mechanism: o.mechanism,
         asServer,
         maxMessageSize: o.maxMessageSize,
+        maxHandshakeBytes: o.maxHandshakeBytes,
         handshakeInterval: o.handshakeInterval,
         heartbeatInterval: o.heartbeatInterval,
         heartbeatTimeout: o.heartbeatTimeout,
@@ -234,6 +256,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   onHandshake(conn: Connection): void {
     const info = this.connEndpoint.get(conn)!;
     const c = info.connector;
+    this.pendingAccepted.delete(conn);
     let pipe: Pipe;
     if (c !== null && c.pipe !== null) {
       pipe = c.pipe;
@@ -247,6 +270,12 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     if (pipe.inboundFull) conn.pause();
     this.emit("handshake", { endpoint: info.text, remote: conn.remote, peerSocketType: conn.peerSocketType });
     this.pipeConnected(pipe);
+    if (c !== null && c.lingerDone !== null) {
+      // close() was waiting for this endpoint: deliver what is queued, then finish.
+      const done = c.lingerDone;
+      const left = this.lingerDeadline - performance.now();
+      conn.close(this.opts.linger < 0 ? -1 : Math.max(1, Math.round(left))).then(() => done(), done);
+    }
   }
 
   onMessage(conn: Connection, frames: Message): void {
@@ -264,6 +293,8 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     this.connections.delete(conn);
     const info = this.connEndpoint.get(conn)!;
     this.connEndpoint.delete(conn);
+    this.pendingAccepted.delete(conn);
+    if (info.connector === null) this.acceptedCount--;
     const pipe = conn.pipe;
     if (!handshakeDone && error !== undefined) this.emit("handshake:error", { endpoint: info.text, remote: conn.remote, error });
     if (handshakeDone) this.emit("disconnected", { endpoint: info.text, remote: conn.remote, ...(error ? { error } : {}) });
@@ -297,7 +328,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
       this.dirty.push(pipe);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(this.flushDirty);
+        process.nextTick(this.flushDirty);
       }
     }
   }
@@ -396,17 +427,44 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     // Stop accepting; not waiting for server.close()'s callback, which also waits for lingering
     // accepted sockets (closed below). libuv unlinks an ipc:// path itself.
     for (const { server } of this.servers) server.close();
+    const linger = this.opts.linger;
+    this.lingerDeadline = linger < 0 ? Infinity : performance.now() + linger;
+    const waiting = new Set<Connection>();
     for (const c of this.connectors) {
+      if (linger !== 0 && c.pipe !== null && c.pipe.out.length > 0 && (c.conn === null || c.conn.state !== "ready")) {
+        // libzmq keeps connecting until linger expires when messages wait for this endpoint.
+        if (c.conn !== null) waiting.add(c.conn);
+        waits.push(this.lingerConnector(c, linger));
+        continue;
+      }
       if (c.timer) clearTimeout(c.timer);
       c.pending?.destroy();
     }
     // Flush what is queued now, then close with linger.
     this.flushDirty();
-    for (const conn of [...this.connections]) waits.push(conn.close(this.opts.linger));
+    for (const conn of [...this.connections]) if (!waiting.has(conn)) waits.push(conn.close(linger));
     this.emit("readable"); // wake receiveBatch() waiters
     await Promise.all(waits);
     for (const pipe of [...this.pipes]) this.detach(pipe);
     this.emit("close");
+  }
+
+  /** Resolves once `c` has connected and delivered its queue, or when linger (ms, -1 = forever) runs out. */
+  private lingerConnector(c: Connector, linger: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = (): void => {
+        if (c.lingerDone === null) return;
+        c.lingerDone = null;
+        if (timer) clearTimeout(timer);
+        if (c.timer) clearTimeout(c.timer);
+        c.pending?.destroy();
+        c.conn?.fail(new HandshakeError("timeout", `linger of ${linger} ms ran out before ${c.text} took the queued messages`));
+        resolve();
+      };
+      c.lingerDone = done;
+      if (linger > 0) timer = setTimeout(done, linger);
+    });
   }
 
   private assertOpen(): void {

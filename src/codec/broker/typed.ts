@@ -14,6 +14,9 @@ export interface EncodeEventOptions {
   networkTimestamp?: number;
 }
 
+// One scratch writer for encode(): events are encoded synchronously, one at a time.
+let SHARED = new ByteWriter(256);
+
 /** A declared Zeek event: encodes and decodes its arguments with their declared types. */
 export class EventDecl<A extends readonly unknown[] = unknown[]> {
   readonly nameBytes: Buffer;
@@ -54,9 +57,18 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
   }
 
   encode(args: A, options?: EncodeEventOptions): Buffer {
-    const w = new ByteWriter(128);
-    this.write(w, args, options);
-    return w.finish();
+    const w = SHARED;
+    w.reset();
+    try {
+      this.write(w, args, options);
+    } catch (e) {
+      if (w.buf.length > 65536) SHARED = new ByteWriter(256); // do not keep a huge buffer
+      throw e;
+    }
+    const out = Buffer.allocUnsafe(w.pos); // small sizes come from Node's pool
+    w.buf.copy(out, 0, 0, w.pos);
+    if (w.buf.length > 65536) SHARED = new ByteWriter(256);
+    return out;
   }
 
   /** The event as self-describing data (e.g. for broker-json-v1). */

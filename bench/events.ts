@@ -1,0 +1,304 @@
+// `npm run bench -- events [--rounds R] [--n N] [--pings P]`: Zeek events end to end between
+// node processes. Every role runs in its own process (2-core VM: publisher, broker and subscriber
+// share the two cores, as a Zeek worker, the manager's proxy thread and the manager would).
+//   e2e       ClusterNode publisher -> broker -> ClusterNode subscriber, `bench(s, c, a, t)`
+//             decoded and its handler called. Lossless: the subscriber's onloop_queue_hwm is 0 and
+//             the publisher retries a refused publish() on the next turn (xpub_sndhwm 1000);
+//             the rate is the subscriber's, first to N-th handler call.
+//   C pair    bench/native pub -> broker -> bench/native sub (libzmq3-dev), same message size.
+//   brokers   TS broker (src/cluster/broker.ts, own process) and C zmq_proxy (bench/native/proxy.c).
+//   ping-pong serial round trips node A -> broker -> node B -> broker -> node A (TS broker).
+//   idle RSS  a started node with a 3-node layout, after 1 s idle.
+// Ends with `RESULT events e2e=... p50_us=... p99_us=... c_proxy=... rss_mb=...`.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { z } from "../src/codec/broker/types.js";
+import { defineEvent } from "../src/codec/broker/typed.js";
+import { Broker } from "../src/cluster/broker.js";
+import { layoutFromObject } from "../src/cluster/layout.js";
+import { ClusterNode } from "../src/cluster/node.js";
+import { median } from "./stats.js";
+
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = resolve(dirname(HERE), "../..");
+const BENCH = defineEvent("bench", [z.string, z.count, z.addr, z.time], ["s", "c", "a", "t"]);
+const PING = defineEvent("Bench::ping", [z.count], ["n"]);
+const PONG = defineEvent("Bench::pong", [z.count], ["n"]);
+const TOPIC = "zeek.cluster.worker";
+const ARGS = ["conn-established", 0n, "192.168.1.100", 1700000000.123456] as [string, bigint, string, number];
+const PAYLOAD_BYTES = BENCH.encode(ARGS).length;
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const endpoints = (xsub: string, xpub: string) => ({ connectXpubEndpoint: xsub, connectXsubEndpoint: xpub });
+
+// ---- child roles ---------------------------------------------------------------------------
+
+async function roleBroker(): Promise<void> {
+  const b = new Broker({ listenXsubEndpoint: "tcp://127.0.0.1:0", listenXpubEndpoint: "tcp://127.0.0.1:0" });
+  const ep = await b.start();
+  say(`frontend ${ep.xsub}`);
+  say(`backend ${ep.xpub}`);
+}
+
+async function roleSub(xsub: string, xpub: string, n: number): Promise<void> {
+  const node = new ClusterNode({ name: "sub", options: { ...endpoints(xsub, xpub), onloopQueueHwm: 0 } });
+  let count = 0;
+  let t0 = 0;
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+  node.on(BENCH, () => {
+    if (++count === 1) t0 = performance.now();
+    else if (count === n) finish();
+  });
+  await node.start();
+  node.subscribe(TOPIC);
+  await node.ready();
+  say("ready");
+  await done;
+  say(`rate ${Math.round(((n - 1) / (performance.now() - t0)) * 1000)}`);
+  await node.close();
+}
+
+async function rolePub(xsub: string, xpub: string, n: number): Promise<void> {
+  // linger -1: close() waits until everything queued is sent (the subscriber counts all n).
+  const node = new ClusterNode({ name: "pub", options: { ...endpoints(xsub, xpub), lingerMs: -1 } });
+  node.on("reporter_warning", () => undefined); // refusals at the HWM are expected here, and retried
+  await node.start(); // ready to publish: the subscriber's subscription has arrived
+  say("subscribed");
+  const args = [...ARGS] as typeof ARGS;
+  let i = 0;
+  const t0 = performance.now();
+  await new Promise<void>((done) => {
+    const pump = (): void => {
+      for (; i < n; i++) {
+        args[1] = BigInt(i);
+        if (!node.publish(TOPIC, BENCH, args)) return void setImmediate(pump); // at xpub_sndhwm: retry next turn
+      }
+      done();
+    };
+    pump();
+  });
+  say(`rate ${Math.round((n / (performance.now() - t0)) * 1000)} refusals ${node.metrics.xpubDrops.value}`);
+  await node.close(); // linger: flushes what is queued
+}
+
+/** Node B of the ping-pong: answers Bench::ping(n) with Bench::pong(n). */
+async function rolePonger(xsub: string, xpub: string): Promise<void> {
+  const node = new ClusterNode({ name: "b", options: endpoints(xsub, xpub) });
+  node.on(PING, (n) => void node.publish("zeek.bench.a", PONG, [n]));
+  await node.start();
+  node.subscribe("zeek.bench.b");
+  await node.ready();
+  say("ready");
+}
+
+/** Node A: `warm + rounds` serial round trips; prints p50/p99 of the measured ones in µs. */
+async function rolePinger(xsub: string, xpub: string, rounds: number): Promise<void> {
+  const node = new ClusterNode({ name: "a", options: endpoints(xsub, xpub) });
+  const warm = 1000;
+  const rtt = new Float64Array(rounds);
+  let t = 0n;
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+  node.on(PONG, (n) => {
+    const i = Number(n);
+    if (i >= warm) rtt[i - warm] = Number(process.hrtime.bigint() - t) / 1000;
+    if (i + 1 === warm + rounds) return finish();
+    t = process.hrtime.bigint();
+    node.publish("zeek.bench.b", PING, [BigInt(i + 1)]);
+  });
+  await node.start();
+  node.subscribe("zeek.bench.a");
+  await node.ready(); // our subscription is at the broker, B's has reached our XPUB
+  t = process.hrtime.bigint();
+  node.publish("zeek.bench.b", PING, [0n]);
+  await done;
+  rtt.sort();
+  say(`rtt ${rtt[Math.floor(rounds * 0.5)]!.toFixed(1)} ${rtt[Math.floor(rounds * 0.99)]!.toFixed(1)}`);
+  await node.close();
+}
+
+/** A worker of a 3-node layout, started and idle. */
+async function roleIdle(xsub: string, xpub: string): Promise<void> {
+  const layout = layoutFromObject({ nodes: { manager: { type: "manager" }, "worker-1": { type: "worker" }, "worker-2": { type: "worker" } } }, "bench");
+  const node = new ClusterNode({ name: "worker-1", layout, options: endpoints(xsub, xpub) });
+  await node.start();
+  await new Promise((r) => setTimeout(r, 1000));
+  say(`rss ${(process.memoryUsage.rss() / 2 ** 20).toFixed(1)}`);
+  await node.close();
+}
+
+const ROLES: Record<string, (...a: string[]) => Promise<void>> = {
+  broker: roleBroker,
+  sub: (x, p, n) => roleSub(x!, p!, Number(n)),
+  pub: (x, p, n) => rolePub(x!, p!, Number(n)),
+  ponger: (x, p) => rolePonger(x!, p!),
+  pinger: (x, p, n) => rolePinger(x!, p!, Number(n)),
+  idle: (x, p) => roleIdle(x!, p!),
+};
+
+// ---- orchestration -------------------------------------------------------------------------
+
+interface Child {
+  line(prefix: string): Promise<string>;
+  exited: Promise<number | null>;
+  kill(): void;
+}
+
+function start(cmd: string, args: string[]): Child {
+  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const lines: string[] = [];
+  const waiters: { prefix: string; resolve: (v: string) => void }[] = [];
+  createInterface({ input: proc.stdout }).on("line", (l) => {
+    const w = waiters.findIndex((x) => l.startsWith(x.prefix));
+    if (w >= 0) waiters.splice(w, 1)[0]!.resolve(l);
+    else lines.push(l);
+  });
+  const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+  return {
+    line(prefix) {
+      const i = lines.findIndex((l) => l.startsWith(prefix));
+      if (i >= 0) return Promise.resolve(lines.splice(i, 1)[0]!.slice(prefix.length).trim());
+      return Promise.race([
+        new Promise<string>((r) => waiters.push({ prefix, resolve: (l) => r(l.slice(prefix.length).trim()) })),
+        exited.then((code) => Promise.reject(new Error(`${cmd} ${args.join(" ")} exited (${code}) before printing "${prefix}"`))),
+      ]);
+    },
+    exited,
+    kill: () => void proc.kill("SIGKILL"),
+  };
+}
+
+const role = (name: string, ...args: (string | number)[]): Child => start(process.execPath, [HERE, "--role", name, ...args.map(String)]);
+
+/** Builds bench/native (the transport benchmark's C sources) against libzmq3-dev, installing it if needed. */
+function buildNative(): string {
+  if (!existsSync("/usr/include/zmq.h")) {
+    console.log("installing libzmq3-dev ...");
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "-qq", "libzmq3-dev"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  }
+  const out = join(tmpdir(), "zeek-zmq-bench-events");
+  mkdirSync(out, { recursive: true });
+  for (const name of ["proxy", "pub", "sub"]) execFileSync("cc", ["-O2", "-Wall", "-o", join(out, name), join(ROOT, "bench/native", `${name}.c`), "-lzmq"], { stdio: "inherit" });
+  return out;
+}
+
+type BrokerKind = "ts" | "c";
+
+async function withBroker<T>(kind: BrokerKind, bin: string, fn: (xsub: string, xpub: string) => Promise<T>): Promise<T> {
+  const b = kind === "ts" ? role("broker") : start(join(bin, "proxy"), ["tcp://127.0.0.1:*", "tcp://127.0.0.1:*"]);
+  try {
+    const xsub = await b.line("frontend ");
+    const xpub = await b.line("backend ");
+    return await fn(xsub.replace("0.0.0.0", "127.0.0.1"), xpub.replace("0.0.0.0", "127.0.0.1"));
+  } finally {
+    b.kill();
+  }
+}
+
+/** One publisher/subscriber run through a broker; returns the subscriber's rate. */
+async function pubSub(broker: BrokerKind, ends: "ts" | "c", n: number, bin: string): Promise<number> {
+  return withBroker(broker, bin, async (xsub, xpub) => {
+    const sub = ends === "ts" ? role("sub", xsub, xpub, n) : start(join(bin, "sub"), [xpub, String(n), TOPIC]);
+    let pub: Child | undefined;
+    try {
+      await sub.line("ready");
+      pub = ends === "ts" ? role("pub", xsub, xpub, n) : start(join(bin, "pub"), [xsub, String(n), TOPIC, String(PAYLOAD_BYTES)]);
+      await pub.line("subscribed");
+      const [, r] = await Promise.race([
+        Promise.all([pub.line("rate "), sub.line("rate ")]),
+        new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`${broker} broker, ${ends} ends: no rate within 120 s`)), 120_000).unref()),
+      ]);
+      await Promise.all([pub.exited, sub.exited]);
+      return Number(r);
+    } finally {
+      pub?.kill();
+      sub.kill();
+    }
+  });
+}
+
+async function pingPong(rounds: number, bin: string, broker: BrokerKind): Promise<[number, number]> {
+  return withBroker(broker, bin, async (xsub, xpub) => {
+    const b = role("ponger", xsub, xpub);
+    try {
+      await b.line("ready");
+      const a = role("pinger", xsub, xpub, rounds);
+      const [p50, p99] = (await a.line("rtt ")).split(" ").map(Number) as [number, number];
+      await a.exited;
+      return [p50, p99];
+    } finally {
+      b.kill();
+    }
+  });
+}
+
+async function idleRss(bin: string): Promise<number> {
+  return withBroker("ts", bin, async (xsub, xpub) => {
+    const p = role("idle", xsub, xpub);
+    const rss = Number(await p.line("rss "));
+    await p.exited;
+    return rss;
+  });
+}
+
+const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
+
+export async function main(args: string[]): Promise<void> {
+  const opt = (name: string, dflt: number): number => {
+    const i = args.indexOf(name);
+    return i >= 0 ? Number(args[i + 1]) : dflt;
+  };
+  const rounds = opt("--rounds", 3);
+  const n = opt("--n", 300_000);
+  const pings = opt("--pings", 10_000);
+  const bin = buildNative();
+  console.log(`events bench: ${rounds} rounds, ${fmt(n)} events of ${PAYLOAD_BYTES} payload bytes (bench(s, c, a, t)), ${fmt(pings)} round trips, node ${process.version}`);
+  const rows: Record<string, number[]> = { e2eTs: [], e2eC: [], cPairC: [], cPairTs: [], p50: [], p99: [], p50C: [], p99C: [], rss: [] };
+  for (let r = 0; r < rounds; r++) {
+    rows.e2eTs!.push(await pubSub("ts", "ts", n, bin));
+    rows.e2eC!.push(await pubSub("c", "ts", n, bin));
+    rows.cPairC!.push(await pubSub("c", "c", n, bin));
+    rows.cPairTs!.push(await pubSub("ts", "c", n, bin));
+    const [p50, p99] = await pingPong(pings, bin, "ts");
+    const [p50C, p99C] = await pingPong(pings, bin, "c");
+    rows.p50!.push(p50);
+    rows.p99!.push(p99);
+    rows.p50C!.push(p50C);
+    rows.p99C!.push(p99C);
+    rows.rss!.push(await idleRss(bin));
+    console.log(
+      `round ${r + 1}: e2e ts-broker ${fmt(rows.e2eTs![r]!)}, e2e c-proxy ${fmt(rows.e2eC![r]!)}, C pair c-proxy ${fmt(rows.cPairC![r]!)}, C pair ts-broker ${fmt(rows.cPairTs![r]!)} /s; ` +
+        `ping-pong ts p50/p99 ${p50}/${p99} us, c ${p50C}/${p99C} us; idle RSS ${rows.rss![r]} MB`,
+    );
+  }
+  const m = (k: string): number => median(rows[k]!);
+  const [e2eTs, e2eC, cPairC, cPairTs] = [m("e2eTs"), m("e2eC"), m("cPairC"), m("cPairTs")];
+  const e2e = Math.max(e2eTs, e2eC);
+  const best: BrokerKind = e2eTs >= e2eC ? "ts" : "c";
+  const cSame = best === "ts" ? cPairTs : cPairC;
+  console.log("");
+  console.log("| measurement (median) | TS broker | C zmq_proxy |");
+  console.log("| --- | ---: | ---: |");
+  console.log(`| e2e events/s, ClusterNode -> broker -> ClusterNode, handler called | ${fmt(e2eTs)} | ${fmt(e2eC)} |`);
+  console.log(`| C pub -> broker -> C sub, msgs/s | ${fmt(cPairTs)} | ${fmt(cPairC)} |`);
+  console.log(`| ping-pong round trip p50 / p99, µs | ${m("p50")} / ${m("p99")} | ${m("p50C")} / ${m("p99C")} |`);
+  console.log(`idle node RSS: ${m("rss")} MB`);
+  console.log("");
+  console.log(`e2e ${fmt(e2e)}/s (${best} broker): ${(e2e / 106_000).toFixed(2)}x Zeek's 106k (target >= 320,000 = 3x); ${(e2e / cSame).toFixed(2)} of the C pair through the same broker (target >= 0.80)`);
+  console.log(`ping-pong p50 ${m("p50")} us (target <= 150, Zeek 328), p99 ${m("p99")} us (target <= 300, Zeek 441); idle RSS ${m("rss")} MB (target <= 60, Zeek 78)`);
+  console.log(`brokers: TS broker forwards ${fmt(cPairTs)} msgs/s = ${(cPairTs / cPairC).toFixed(2)}x the C zmq_proxy (moonshot >= 1,000,000)`);
+  console.log(`RESULT events e2e=${Math.round(e2e)} p50_us=${m("p50")} p99_us=${m("p99")} c_proxy=${Math.round(cPairC)} rss_mb=${m("rss")}`);
+}
+
+if (process.argv[2] === "--role") {
+  const fn = ROLES[process.argv[3]!];
+  if (!fn) throw new Error(`unknown role ${process.argv[3]}`);
+  await fn(...process.argv.slice(4));
+  if (process.argv[3] !== "broker" && process.argv[3] !== "ponger") process.exit(0);
+}
