@@ -10,7 +10,8 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
-import { XPub, XSub } from "../src/transport/index.js";
+import { curveKeyPair } from "../src/transport/curve-keys.js";
+import { type SocketOptions, XPub, XSub } from "../src/transport/index.js";
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(HERE), "../..");
@@ -22,10 +23,21 @@ const PAYLOAD_BYTES = 43; // 29 + 15 + 13 + 43 = 100 bytes per message
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
+// CURVE variant: keys from the parent (env), XSUB is the server as on Zeek's broker.
+const CURVE_ENV = "ZEEK_ZMQ_BENCH_CURVE";
+function curveOpts(server: boolean): SocketOptions {
+  const raw = process.env[CURVE_ENV];
+  if (raw === undefined) return {};
+  const k = JSON.parse(raw) as { s: { publicKey: string; secretKey: string }; c: { publicKey: string; secretKey: string } };
+  return server
+    ? { curve: { server: { secretKey: k.s.secretKey, allowedClients: [k.c.publicKey] } } }
+    : { curve: { client: { serverKey: k.s.publicKey, publicKey: k.c.publicKey, secretKey: k.c.secretKey } } };
+}
+
 // ---- child roles ---------------------------------------------------------------------------
 
 async function tsSub(endpoint: string, n: number): Promise<void> {
-  const xsub = new XSub();
+  const xsub = new XSub(curveOpts(true));
   if (endpoint.endsWith(":0")) say(`endpoint ${await xsub.bind(endpoint)}`);
   else xsub.connect(endpoint);
   xsub.send([Buffer.from(`\x01${PREFIX}`)]);
@@ -49,7 +61,7 @@ async function tsSub(endpoint: string, n: number): Promise<void> {
 }
 
 async function tsPub(endpoint: string, n: number): Promise<void> {
-  const xpub = new XPub({ noDrop: true, sendHighWaterMark: 1000, linger: -1 });
+  const xpub = new XPub({ noDrop: true, sendHighWaterMark: 1000, linger: -1, ...curveOpts(false) });
   xpub.connect(endpoint);
   await xpub.receiveBatch(1);
   say("subscribed");
@@ -123,8 +135,8 @@ interface Child {
   kill(): void;
 }
 
-function start(cmd: string, args: string[]): Child {
-  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+function start(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Child {
+  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"], ...(env ? { env: { ...process.env, ...env } } : {}) });
   const lines: string[] = [];
   const waiters: { prefix: string; resolve: (v: string) => void }[] = [];
   createInterface({ input: proc.stdout }).on("line", (l) => {
@@ -152,7 +164,8 @@ function start(cmd: string, args: string[]): Child {
  * same flag for the TS and the `zeromq` package roles. Recorded with the results in BENCHMARKS.md.
  */
 const NODE_FLAGS = ["--max-semi-space-size=32"];
-const role = (name: string, endpoint: string, n: number): Child => start(process.execPath, [...NODE_FLAGS, HERE, "--role", name, endpoint, String(n)]);
+const role = (name: string, endpoint: string, n: number, env?: NodeJS.ProcessEnv): Child =>
+  start(process.execPath, [...NODE_FLAGS, HERE, "--role", name, endpoint, String(n)], env);
 
 /** Builds the C programs against libzmq3-dev, installing it first if needed (the bench runs as root). */
 function buildNative(): string {
@@ -189,10 +202,11 @@ async function pair(sub: Child, pubStart: () => Child, subscribedVia?: Child): P
   }
 }
 
-async function direct(n: number): Promise<[number, number]> {
-  const sub = role("tsSub", "tcp://127.0.0.1:0", n);
+async function direct(n: number, curve = false): Promise<[number, number]> {
+  const env = curve ? { [CURVE_ENV]: JSON.stringify({ s: curveKeyPair(), c: curveKeyPair() }) } : undefined;
+  const sub = role("tsSub", "tcp://127.0.0.1:0", n, env);
   const ep = await sub.line("endpoint ");
-  return pair(sub, () => role("tsPub", ep, n));
+  return pair(sub, () => role("tsPub", ep, n, env));
 }
 
 async function viaProxy(kind: "ts" | "zmq" | "c", n: number, bin: string): Promise<[number, number]> {
@@ -222,9 +236,11 @@ export async function main(args: string[]): Promise<void> {
   const nZmq = Math.max(1000, Math.round(n / 5)); // the zeromq package is ~10x slower; keep its rounds short
   const bin = buildNative();
   console.log(`transport bench: ${rounds} rounds, ${n} msgs (zeromq package: ${nZmq}), 4 parts, 100 bytes/msg, node ${process.version} ${NODE_FLAGS.join(" ")}`);
-  const rows: Record<string, [number, number][]> = { direct: [], ts: [], c: [], zmq: [] };
+  const nCurve = Math.max(1000, Math.round(n / 5)); // every frame is a box: ~10x slower than plaintext
+  const rows: Record<string, [number, number][]> = { direct: [], curve: [], ts: [], c: [], zmq: [] };
   for (let r = 0; r < rounds; r++) {
     rows.direct!.push(await direct(n));
+    rows.curve!.push(await direct(nCurve, true));
     rows.ts!.push(await viaProxy("ts", n, bin));
     rows.c!.push(await viaProxy("c", n, bin));
     rows.zmq!.push(await viaProxy("zmq", nZmq, bin));
@@ -240,12 +256,14 @@ export async function main(args: string[]): Promise<void> {
   console.log("| measurement (median msgs/s) | send | receive |");
   console.log("| --- | ---: | ---: |");
   console.log(`| (a) TS XPUB -> TS XSUB, direct | ${fmt(tsSend)} | ${fmt(tsRecv)} |`);
+  console.log(`| (a) TS XPUB -> TS XSUB, direct, CURVE | ${fmt(med("curve", 0))} | ${fmt(med("curve", 1))} |`);
   console.log(`| (b) TS -> C zmq_proxy -> TS | ${fmt(med("ts", 0))} | ${fmt(tsProxy)} |`);
   console.log(`| (b) C -> C zmq_proxy -> C (libzmq3-dev) | ${fmt(med("c", 0))} | ${fmt(cProxy)} |`);
   console.log(`| (b) zeromq pkg -> C zmq_proxy -> zeromq pkg | ${fmt(med("zmq", 0))} | ${fmt(zmqProxy)} |`);
   console.log("");
   console.log(`ratios: TS/C through proxy = ${(tsProxy / cProxy).toFixed(2)} (target >= 0.90); TS/zeromq through proxy = ${(tsProxy / zmqProxy).toFixed(1)}x (target >= 5x)`);
   console.log(`targets (a): receive ${fmt(tsRecv)} (>= 1,000,000), send ${fmt(tsSend)} (>= 1,500,000)`);
+  console.log(`RESULT transport_curve ts_send=${Math.round(med("curve", 0))} ts_recv=${Math.round(med("curve", 1))}`);
   console.log(`RESULT transport ts_send=${Math.round(tsSend)} ts_recv=${Math.round(tsRecv)} ts_proxy=${Math.round(tsProxy)} c_proxy=${Math.round(cProxy)} zeromq_proxy=${Math.round(zmqProxy)}`);
 }
 

@@ -2,15 +2,18 @@
 // messages are pulled from the attached pipe and coalesced into few large writes; inbound
 // frames are parsed zero-copy and handed to the owner. Heartbeats (PING/PONG) per RFC 37.
 import type { Socket as NetSocket } from "node:net";
+import { DecodeError } from "../errors.js";
 import { FLAG_MORE, FrameParser, type FrameSink, encodeCommand, encodeFrame, encodePing, parsePing, writeHeader } from "./frame.js";
 import { GREETING_SIZE, SIGNATURE_SIZE, checkSignature, encodeGreeting, parseGreeting } from "./greeting.js";
-import { HandshakeError, type Mechanism, type MechanismSession } from "./mechanism.js";
+import { type FrameCodec, HandshakeError, type Mechanism, type MechanismSession } from "./mechanism.js";
+import { Opener, flushSealed, sealCommand } from "./sealed.js";
 import type { Message, Pipe } from "./pipe.js";
 import { type SocketType, compatibleTypes } from "./types.js";
 
 /** Bytes encoded per write when the queue is long; bodies this large or larger are written without copying. */
 const BATCH_BYTES = 256 * 1024;
 const ZERO_COPY_MIN = 16 * 1024;
+const MESSAGE_NAME = Buffer.from("\x07MESSAGE", "latin1");
 
 
 export interface ConnectionOptions {
@@ -19,6 +22,7 @@ export interface ConnectionOptions {
   /** True on the accepting side. */
   asServer: boolean;
   maxMessageSize: number;
+  maxHandshakeBytes: number;
   handshakeInterval: number;
   heartbeatInterval: number;
   heartbeatTimeout: number;
@@ -47,6 +51,10 @@ export class Connection implements FrameSink {
   pipe: Pipe | null = null;
   private greeting: Buffer | null = Buffer.alloc(0);
   private session: MechanismSession | null = null;
+  /** Set after a CURVE handshake: every frame is sealed/opened through it. Null for NULL. */
+  codec: FrameCodec | null = null;
+  private opener: Opener | null = null;
+  private handshakeBytes = 0;
   private readonly parser: FrameParser;
   private error: Error | undefined;
   private lastRecv = 0;
@@ -64,7 +72,8 @@ export class Connection implements FrameSink {
     private readonly opts: ConnectionOptions,
     private readonly owner: ConnectionOwner,
   ) {
-    this.parser = new FrameParser(opts.maxMessageSize);
+    // Wrapped frames are larger than their payload; the exact limit is checked once opened.
+    this.parser = new FrameParser(opts.maxMessageSize < 0 ? -1 : opts.maxMessageSize + (opts.mechanism.frameOverhead ?? 0));
     this.parser.handshaking = true;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -88,12 +97,16 @@ export class Connection implements FrameSink {
         this.owner.onReadDone();
         return;
       }
+      this.handshakeBytes += chunk.length;
       if (this.greeting !== null) {
         const rest = this.readGreeting(chunk);
         if (rest === null) return;
         chunk = rest;
       }
       if (chunk.length > 0) this.parser.feed(chunk, this);
+      // Checked after parsing: a chunk that completes the handshake may carry messages too.
+      if ((this.state as State) !== "ready" && this.handshakeBytes > this.opts.maxHandshakeBytes)
+        throw new HandshakeError("limit", `peer ${this.remote} sent ${this.handshakeBytes} bytes without completing the handshake (maxHandshakeBytes ${this.opts.maxHandshakeBytes})`);
       this.owner.onReadDone();
     } catch (err) {
       this.owner.onReadDone();
@@ -119,10 +132,6 @@ export class Connection implements FrameSink {
     this.peerMinor = peer.minor;
     this.state = "handshake";
     this.session = this.opts.mechanism.session([["Socket-Type", Buffer.from(this.opts.socketType, "latin1")]], this.opts.asServer);
-    if (!this.session.plaintext) {
-      // The extension point for CURVE: frames would pass through the session after the handshake.
-      throw new HandshakeError("mechanism-mismatch", `the ${peer.mechanism} mechanism wraps frames, which this transport does not support yet`);
-    }
     // Handshake commands only: nothing else may follow READY until the peer's READY (wire.md §1.4.1).
     for (const cmd of this.session.start()) this.socket.write(cmd);
     return have.length === 0 ? chunk.subarray(GREETING_SIZE) : chunk.subarray(need);
@@ -135,11 +144,17 @@ export class Connection implements FrameSink {
       if (done) this.handshakeDone(done.properties);
       return;
     }
+    if (this.codec !== null && !this.opening) {
+      // libzmq accepts a MESSAGE with the outer COMMAND flag too; any other clear command is refused.
+      if (name !== "MESSAGE") throw new DecodeError("zmtp-curve", "invalid", 0, `unencrypted ${name} command after the CURVE handshake`);
+      this.openOne(data, 0);
+      return;
+    }
     switch (name) {
       case "PING": {
         const { ttl, context } = parsePing(data);
         if (ttl > 0) this.armTtl(ttl * 100);
-        this.socket.write(encodeCommand("PONG", context));
+        this.sendCommand("PONG", context);
         return;
       }
       case "PONG":
@@ -161,7 +176,34 @@ export class Connection implements FrameSink {
 
   onMessage(frames: Message): void {
     if (this.state !== "ready") throw new HandshakeError("protocol", "data frame before the handshake completed");
+    if (this.codec !== null) {
+      for (const f of frames) {
+        if (f.length < 8 || f.compare(MESSAGE_NAME, 0, 8, 0, 8) !== 0) throw new DecodeError("zmtp-curve", "invalid", 0, "data frame that is not a CURVE MESSAGE");
+        this.openOne(f, 8);
+      }
+      return;
+    }
     this.owner.onMessage(this, frames);
+  }
+
+  /** True while an opened inner command is dispatched (so onCommand treats it as clear). */
+  private opening = false;
+
+  /** Opens one MESSAGE: a command is dispatched here, message frames are collected by the opener. */
+  private openOne(body: Buffer, offset: number): void {
+    const cmd = this.opener!.open(body, offset);
+    if (cmd === null) return;
+    this.opening = true;
+    try {
+      this.onCommand(cmd.name, cmd.data);
+    } finally {
+      this.opening = false;
+    }
+  }
+
+  /** Sends a command: in the clear, or sealed as a MESSAGE with the inner COMMAND flag. */
+  private sendCommand(name: string, data: Uint8Array): void {
+    this.socket.write(this.codec === null ? encodeCommand(name, data) : sealCommand(this.codec, name, data));
   }
 
   private handshakeDone(props: Map<string, Buffer>): void {
@@ -172,6 +214,8 @@ export class Connection implements FrameSink {
       throw new HandshakeError("socket-type", `peer is a ${peerType} socket; a ${this.opts.socketType} socket only talks to ${allowed.join(" or ")}`);
     }
     this.peerSocketType = peerType;
+    this.codec = this.session!.codec;
+    if (this.codec !== null) this.opener = new Opener(this.codec, this.opts.maxMessageSize, (frames) => this.owner.onMessage(this, frames));
     this.state = "ready";
     this.parser.handshaking = false;
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
@@ -181,27 +225,29 @@ export class Connection implements FrameSink {
     this.flush();
   }
 
-  /** Writes a command or pre-encoded bytes directly (after the handshake), ahead of queued messages. */
-  writeRaw(buf: Buffer): void {
-    if (this.state === "ready") this.socket.write(buf);
-  }
-
-  /** Sends a subscription in the form the peer's version expects (wire.md §1.2). */
+  /** Sends a subscription in the form the peer's version expects (wire.md §1.2), ahead of queued messages. */
   writeSubscription(subscribe: boolean, topic: Uint8Array): void {
+    if (this.state !== "ready") return;
     if (this.peerMinor >= 1) {
-      this.writeRaw(encodeCommand(subscribe ? "SUBSCRIBE" : "CANCEL", topic));
-    } else {
-      const body = Buffer.allocUnsafe(1 + topic.length);
-      body[0] = subscribe ? 1 : 0;
-      body.set(topic, 1);
-      this.writeRaw(encodeFrame(body));
+      this.sendCommand(subscribe ? "SUBSCRIBE" : "CANCEL", topic);
+      return;
     }
+    const body = Buffer.allocUnsafe(1 + topic.length);
+    body[0] = subscribe ? 1 : 0;
+    body.set(topic, 1);
+    if (this.codec === null) this.socket.write(encodeFrame(body));
+    else this.socket.write(sealCommand(this.codec, null, body));
   }
 
   /** Encodes queued messages into the socket until it pushes back. */
   flush(): void {
     const pipe = this.pipe;
     if (pipe === null || this.state !== "ready") return;
+    if (this.codec !== null) {
+      flushSealed(this.codec, pipe.out, this.socket);
+      if (pipe.blocked && !pipe.full) this.owner.onDrain(this);
+      return;
+    }
     const q = pipe.out;
     const sock = this.socket;
     while (q.length > 0 && !sock.writableNeedDrain) {
@@ -298,7 +344,9 @@ export class Connection implements FrameSink {
         return;
       }
       if (this.pingSentAt === 0 || this.lastRecv >= this.pingSentAt) {
-        this.socket.write(encodePing(Math.round(this.opts.heartbeatTtl / 100)));
+        const ttl = Math.round(this.opts.heartbeatTtl / 100);
+        if (this.codec === null) this.socket.write(encodePing(ttl));
+        else this.sendCommand("PING", Buffer.from([ttl >> 8, ttl & 0xff]));
         this.pingSentAt = now;
       }
       this.scheduleHeartbeat();
@@ -371,14 +419,33 @@ export class Connection implements FrameSink {
   fail(err: Error): void {
     if (this.state === "closed") return;
     this.error ??= err;
+    const reply = err instanceof HandshakeError ? err.reply : undefined;
+    if (reply !== undefined && !this.socket.destroyed) {
+      // e.g. ERROR "400": written before the close, so the peer learns why (libzmq does the same).
+      this.closingLocally = true;
+      this.socket.end(reply, () => this.socket.destroy());
+      const t = setTimeout(() => this.socket.destroy(), 1000);
+      t.unref();
+      return;
+    }
     this.socket.destroy();
   }
 
   private onSocketClose(): void {
     if (this.state === "closed") return;
     const handshakeDone = this.state === "ready";
+    // A reset during the handshake is the peer closing on us (libzmq closes with linger 0): explain it the same way.
+    const reset = this.error !== undefined && ["ECONNRESET", "EPIPE"].includes((this.error as NodeJS.ErrnoException).code ?? "");
+    if (reset && !handshakeDone) this.error = undefined;
     if (!handshakeDone && this.error === undefined && !this.closingLocally) {
-      this.error = new HandshakeError("protocol", `peer ${this.remote} closed the connection during the ZMTP handshake (wrong socket type or mechanism on its side?)`);
+      // libzmq closes during the greeting (having sent at most its 10-byte signature, possibly
+      // nothing yet) when our mechanism is not its own; it has no other reason to close there.
+      const greeting = this.greeting;
+      this.error =
+        this.session?.peerClosed?.() ??
+        (greeting !== null
+          ? new HandshakeError("mechanism-mismatch", `peer ${this.remote} closed the connection during the greeting (after ${greeting.length} bytes): it most likely uses another security mechanism (this socket uses ${this.opts.mechanism.name}; check the CURVE settings on both sides)`)
+          : new HandshakeError("protocol", `peer ${this.remote} closed the connection during the ZMTP handshake (wrong socket type or mechanism on its side?)`));
     }
     this.state = "closed";
     for (const t of [this.handshakeTimer, this.heartbeatTimer, this.ttlTimer, this.lingerTimer]) if (t) clearTimeout(t);

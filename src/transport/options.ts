@@ -1,5 +1,6 @@
 // Socket options: one flat, typed interface; each field names the libzmq option it mirrors.
 import { ConfigError } from "../errors.js";
+import { type CurveOption, curveMechanismFor } from "./curve-keys.js";
 import { type Mechanism, NULL_MECHANISM } from "./mechanism.js";
 
 export interface SocketOptions {
@@ -27,13 +28,28 @@ export interface SocketOptions {
   heartbeatTimeout?: number;
   /** ZMQ_HEARTBEAT_TTL (ms) the peer should wait for traffic from us (sent in PING, 100 ms units). @default 0 */
   heartbeatTtl?: number;
-  /** Security mechanism (NULL; CURVE in a later release). @default NULL_MECHANISM */
+  /** Security mechanism; prefer `curve` for CURVE. @default NULL_MECHANISM */
   mechanism?: Mechanism;
+  /**
+   * CURVE encryption (ZMQ_CURVE_SERVER / _SECRETKEY / _PUBLICKEY / _SERVERKEY): this socket is a
+   * CURVE server (optionally admitting only `allowedClients`, like Zeek's ZAP handler) or client.
+   * Keys are Z85 text or 32 bytes. Replaces `mechanism`. @default undefined (NULL)
+   */
+  curve?: CurveOption;
+  /** Accepted connections per socket (all its binds) at once; further ones are closed at once; 0 = no limit. @default 10000 */
+  maxConnections?: number;
+  /**
+   * Accepted connections still in their greeting/handshake; one more evicts the oldest, so a
+   * flood of idle connections cannot lock out real peers; 0 = no limit. @default 1024
+   */
+  maxPendingHandshakes?: number;
+  /** Bytes a peer may send before its handshake completes (greeting + handshake commands). @default 65536 */
+  maxHandshakeBytes?: number;
   /** Aborting the signal closes the socket (as close()). */
   signal?: AbortSignal;
 }
 
-export type ResolvedOptions = Required<Omit<SocketOptions, "signal">>;
+export type ResolvedOptions = Required<Omit<SocketOptions, "signal" | "curve">>;
 
 export const DEFAULTS: ResolvedOptions = {
   sendHighWaterMark: 1000,
@@ -49,6 +65,9 @@ export const DEFAULTS: ResolvedOptions = {
   heartbeatTimeout: -1,
   heartbeatTtl: 0,
   mechanism: NULL_MECHANISM,
+  maxConnections: 10000,
+  maxPendingHandshakes: 1024,
+  maxHandshakeBytes: 65536,
 };
 
 const INTEGER_MIN: Partial<Record<keyof ResolvedOptions, number>> = {
@@ -62,6 +81,9 @@ const INTEGER_MIN: Partial<Record<keyof ResolvedOptions, number>> = {
   heartbeatInterval: 0,
   heartbeatTimeout: -1,
   heartbeatTtl: 0,
+  maxConnections: 0,
+  maxPendingHandshakes: 0,
+  maxHandshakeBytes: 64,
 };
 
 /** Merges with defaults and validates; never mutates `user`. */
@@ -69,6 +91,11 @@ export function resolveOptions(user: SocketOptions = {}): ResolvedOptions {
   const out = { ...DEFAULTS };
   for (const [key, value] of Object.entries(user) as [keyof SocketOptions, unknown][]) {
     if (value === undefined || key === "signal") continue;
+    if (key === "curve") {
+      if (user.mechanism !== undefined) throw new ConfigError("curve", "set either curve or mechanism, not both");
+      out.mechanism = curveMechanismFor(value as CurveOption);
+      continue;
+    }
     if (!(key in DEFAULTS)) throw new ConfigError(key, "unknown socket option");
     const min = INTEGER_MIN[key as keyof ResolvedOptions];
     if (min !== undefined && (typeof value !== "number" || !Number.isInteger(value) || value < min)) {
