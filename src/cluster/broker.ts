@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import { ProxyMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
-import { XPub, XSub, type Message, type SocketEvents } from "../transport/index.js";
+import { XPub, XSub, type CurveOption, type Message, type SocketEvents } from "../transport/index.js";
 import { DEFAULT_LISTEN_XPUB_ENDPOINT, DEFAULT_LISTEN_XSUB_ENDPOINT } from "./options.js";
 
 export interface BrokerOptions {
@@ -20,6 +20,8 @@ export interface BrokerOptions {
   ipv6?: boolean;
   /** Per-peer high-water marks of both sockets (libzmq's default). @default 1000 */
   hwm?: number;
+  /** CURVE server keys for both sockets (Zeek: the broker is a CURVE server when keys are set). */
+  curve?: CurveOption | null;
   /** ZMTP heartbeats on both sockets (zeek-zmq extension): PING interval, 0 = off. @default 0 */
   heartbeatIntervalMs?: number;
   /** Heartbeat timeout; -1 = the interval. @default -1 */
@@ -61,7 +63,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
     this.batch = opts.batch ?? 1000;
     this.registry = opts.registry ?? zeekRegistry();
     this.metrics = new ProxyMetrics(this.registry);
-    const hb = { heartbeatInterval: opts.heartbeatIntervalMs ?? 0, heartbeatTimeout: opts.heartbeatTimeoutMs ?? -1 };
+    const hb = { heartbeatInterval: opts.heartbeatIntervalMs ?? 0, heartbeatTimeout: opts.heartbeatTimeoutMs ?? -1, ...(opts.curve ? { curve: opts.curve } : {}) };
     this.xsub = new XSub({ receiveHighWaterMark: hwm, sendHighWaterMark: hwm, ipv6, linger: 0, ...hb });
     this.xpub = new XPub({ verboser: true, noDrop: opts.listenXpubNodrop ?? true, sendHighWaterMark: hwm, receiveHighWaterMark: hwm, ipv6, linger: 0, ...hb });
     this.xsub.on("readable", () => this.scheduleForward());

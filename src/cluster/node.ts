@@ -10,7 +10,7 @@ import { eventFromSignature, readEventName, type EventDecl } from "../codec/brok
 import { DecodeError } from "../errors.js";
 import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
-import { XPub, XSub, type Message } from "../transport/index.js";
+import { curveKeysFrom, HandshakeError, XPub, XSub, type Message, type ZmtpSocket } from "../transport/index.js";
 import { encodeEvent } from "../codec/broker/event.js";
 import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
@@ -61,10 +61,33 @@ export interface ClusterNodeEvents {
   node_down: [name: string, id: string];
   subscription: [topic: string];
   unsubscription: [topic: string];
+  /**
+   * Zeek 8.2's monitoring_event for the node's client sockets (xpub, xsub, log-push): connected,
+   * disconnected, handshake succeeded / failed with its reason.
+   */
+  monitoring_event: [event: MonitoringEvent];
+  /**
+   * A fatal configuration error (Zeek: Reporter::fatal), e.g. a CURVE authentication failure.
+   * The node closes itself; without a listener the message is printed as a reporter error.
+   */
+  fatal: [message: string];
   /** Zeek's Reporter::warning / Reporter::error; printed to stderr when nobody listens. */
   reporter_warning: [message: string];
   reporter_error: [message: string];
 }
+
+export interface MonitoringEvent {
+  socket: "xpub" | "xsub" | "log-push";
+  event: "connected" | "disconnected" | "handshake_succeeded" | "handshake_failed";
+  endpoint: string;
+  remote?: string;
+  /** For handshake_failed: HandshakeError's reason (auth, crypto, mechanism-mismatch, ...). */
+  reason?: string;
+  detail?: string;
+}
+
+// Handshake failures that mean the cluster is misconfigured (Zeek fatals on these, §1.10).
+const FATAL_HANDSHAKE = new Set(["auth", "crypto", "mechanism-mismatch", "socket-type"]);
 
 type Handler = (...args: never[]) => unknown;
 interface Registration {
@@ -100,7 +123,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private readonly anyHandlers: AnyEventHandler[] = [];
   /** Topics seen on the XPUB (Zeek's seen-set: `subscription` only on first sighting). */
   private readonly seenTopics = new Set<string>();
-  private readonly readyWaiters = new Map<string, () => void>();
+  private readonly readyWaiters = new Map<string, { ready: () => void; fail: (e: Error) => void }>();
   private readyCounter = 0;
   private readonly onloop: Queued[] = [];
   private onloopHead = 0;
@@ -139,7 +162,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.metrics = new ZeroMqMetrics(this.registry);
     this.telemetry = new ClusterTelemetry(this.registry);
     const o = this.options;
-    const hb = { heartbeatInterval: o.heartbeatIntervalMs, heartbeatTimeout: o.heartbeatTimeoutMs };
+    const curve = curveKeysFrom(o).client;
+    const hb = { heartbeatInterval: o.heartbeatIntervalMs, heartbeatTimeout: o.heartbeatTimeoutMs, ...(curve ? { curve } : {}) };
     this.xpub = new XPub({ verbose: true, noDrop: o.connectXpubNodrop, sendHighWaterMark: o.xpubSndhwm, linger: o.lingerMs, ipv6: o.ipv6, ...hb });
     // XSUB forces linger 0 in libzmq; subscriptions are replayed after reconnects.
     this.xsub = new XSub({ receiveHighWaterMark: o.xsubRcvhwm, linger: 0, ipv6: o.ipv6, ...hb });
@@ -170,6 +194,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         },
       );
     }
+    this.monitor("xpub", this.xpub);
+    this.monitor("xsub", this.xsub);
     this.xsub.on("readable", () => this.pullXsub());
     this.xpub.on("readable", () => this.pullXpub());
     this.xpub.on("drain", () => undefined);
@@ -187,6 +213,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
           listenXpubEndpoint: o.listenXpubEndpoint,
           listenXpubNodrop: o.listenXpubNodrop,
           ipv6: o.ipv6,
+          curve: curveKeysFrom(o).server,
           heartbeatIntervalMs: o.heartbeatIntervalMs,
           heartbeatTimeoutMs: o.heartbeatTimeoutMs,
           debug: (o.debugFlags & 2) !== 0,
@@ -229,6 +256,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     } else {
       const layoutArgs = this.layout && this.layout.nodes.some((n) => n.name === this.name) ? { layout: this.layout, nodeName: this.name } : {};
       this.logSender = LogSender.fromOptions(o, this.nodeId, { ...layoutArgs, registry: this.registry, report });
+      if (this.logSender.socket) this.monitor("log-push", this.logSender.socket);
       sink = this.logSender;
     }
     this.log = new Log({ sink, flushInterval: this.loggingCfg.flushInterval ?? 1, writeBufferSize: this.loggingCfg.writeBufferSize ?? 1000 });
@@ -259,10 +287,16 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       };
       if (signal?.aborted) return abort();
       signal?.addEventListener("abort", abort, { once: true });
-      this.readyWaiters.set(topic, () => {
-        signal?.removeEventListener("abort", abort);
-        this.unsubscribe(topic);
-        resolve();
+      this.readyWaiters.set(topic, {
+        ready: () => {
+          signal?.removeEventListener("abort", abort);
+          this.unsubscribe(topic);
+          resolve();
+        },
+        fail: (e) => {
+          signal?.removeEventListener("abort", abort);
+          reject(e);
+        },
       });
       this.subscribe(topic);
     });
@@ -330,7 +364,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
-    for (const [topic] of this.readyWaiters) this.readyWaiters.delete(topic);
+    for (const w of this.readyWaiters.values()) w.fail(new Error(`${LOG_PREFIX(this.name)}: closed before it was ready to publish`));
+    this.readyWaiters.clear();
     this.log?.close();
     await Promise.all([this.xpub.close(), this.xsub.close(), this.logSender?.close(), this.logReceiver?.close()]);
     await this.logWriter?.close();
@@ -382,7 +417,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         const waiter = this.readyWaiters.get(topic);
         if (waiter) {
           this.readyWaiters.delete(topic);
-          waiter();
+          waiter.ready();
         }
       } else {
         this.seenTopics.delete(topic);
@@ -514,6 +549,31 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     const [n, id] = (format === BIN_FORMAT ? decl.decode(payload) : decl.fromEvent(event!)) as [string, string];
     if (decl === ZEROMQ_HELLO) this.discovery!.onZeromqHello(n, id, Date.now());
     else this.discovery!.onClusterHello(n, id);
+  }
+
+  /** Forwards a socket's monitoring events; a misconfiguration (bad CURVE keys, wrong peer) is fatal. */
+  private monitor(socket: MonitoringEvent["socket"], sock: ZmtpSocket): void {
+    const emit = (ev: MonitoringEvent) => {
+      if (this.options.debugFlags & 2) process.stderr.write(`${LOG_PREFIX(this.name)} monitor: ${JSON.stringify(ev)}\n`);
+      this.emit("monitoring_event", ev);
+    };
+    sock.on("connected", (d) => emit({ socket, event: "connected", endpoint: d.endpoint, remote: d.remote }));
+    sock.on("disconnected", (d) => emit({ socket, event: "disconnected", endpoint: d.endpoint, remote: d.remote, ...(d.error ? { detail: d.error.message } : {}) }));
+    sock.on("handshake", (d) => emit({ socket, event: "handshake_succeeded", endpoint: d.endpoint, remote: d.remote }));
+    sock.on("handshake:error", (d) => {
+      const reason = d.error instanceof HandshakeError ? d.error.reason : "protocol";
+      emit({ socket, event: "handshake_failed", endpoint: d.endpoint, remote: d.remote, reason, detail: d.error.message });
+      const msg = `${socket} handshake with ${d.endpoint} failed (${reason}): ${d.error.message}`;
+      if (FATAL_HANDSHAKE.has(reason)) this.fatal(`${msg}. Check the CURVE keys (curve_server_publickey, curve_client_publickey/secretkey) and that ${d.endpoint} is the broker/logger socket this option names.`);
+      else this.warn(msg);
+    });
+  }
+
+  private fatal(message: string): void {
+    if (this.closed) return;
+    if (this.listenerCount("fatal") > 0) this.emit("fatal", message);
+    else this.report("reporter_error", `fatal: ${message}`);
+    void this.close();
   }
 
   private handlerFailed(name: string, e: unknown): void {

@@ -8,6 +8,7 @@ import { DecodeError } from "../errors.js";
 import type { NodeOptions } from "../cluster/options.js";
 import { ZeroMqMetrics } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
+import { curveKeysFrom, type CurveOption } from "../transport/curve-keys.js";
 import { Pull } from "../transport/index.js";
 import type { LogWriterManager } from "./manager.js";
 
@@ -22,6 +23,8 @@ export interface LogReceiverOptions {
   receiveHighWaterMark?: number;
   /** ipv6 (ZMQ_IPV6). @default true */
   ipv6?: boolean;
+  /** CURVE server keys (Zeek: a logger's PULL is a CURVE server when keys are configured). */
+  curve?: CurveOption | null;
   registry?: MetricsRegistry;
   /** Share the node's msg_errors counter instead of registering one. */
   zeroMqMetrics?: ZeroMqMetrics;
@@ -45,6 +48,7 @@ export class LogReceiver {
     this.pull = new Pull({
       receiveHighWaterMark: opts.receiveHighWaterMark ?? 1000,
       ipv6: opts.ipv6 ?? true,
+      ...(opts.curve ? { curve: opts.curve } : {}),
     });
     this.msgErrors = opts.zeroMqMetrics?.msgErrors ?? (opts.registry ? new ZeroMqMetrics(opts.registry).msgErrors : { value: 0 });
     this.report = opts.report ?? ((line) => void process.stderr.write(line + "\n"));
@@ -53,7 +57,7 @@ export class LogReceiver {
 
   /** A receiver configured from node options (listen_log_endpoint, log_rcvhwm, ipv6). */
   static fromOptions(manager: LogWriterManager, o: NodeOptions, extra: Omit<LogReceiverOptions, "endpoint" | "receiveHighWaterMark" | "ipv6"> = {}): LogReceiver {
-    return new LogReceiver(manager, { ...extra, endpoint: o.listenLogEndpoint, receiveHighWaterMark: o.logRcvhwm, ipv6: o.ipv6 });
+    return new LogReceiver(manager, { ...extra, endpoint: o.listenLogEndpoint, receiveHighWaterMark: o.logRcvhwm, ipv6: o.ipv6, curve: curveKeysFrom(o).server });
   }
 
   /** Binds; resolves with the real endpoint (with the chosen port). */

@@ -7,6 +7,7 @@ import type { NodeOptions } from "../cluster/options.js";
 import { encodeLogBatch, LOG_FORMAT, type LogBatch } from "../codec/zeek-log/index.js";
 import { ConfigError } from "../errors.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
+import { curveKeysFrom, type CurveOption } from "../transport/curve-keys.js";
 import { Push } from "../transport/index.js";
 import { LogSenderMetrics } from "./metrics.js";
 
@@ -28,6 +29,8 @@ export interface LogSenderOptions {
   linger?: number;
   /** ipv6. @default true */
   ipv6?: boolean;
+  /** CURVE client keys (Zeek: the node's PUSH is a CURVE client when keys are configured). */
+  curve?: CurveOption | null;
   registry?: MetricsRegistry;
   report?: (line: string) => void;
 }
@@ -71,6 +74,7 @@ export class LogSender {
       immediate: opts.immediate ?? false,
       linger: opts.linger ?? 500,
       ipv6: opts.ipv6 ?? true,
+      ...(opts.curve ? { curve: opts.curve } : {}),
     });
     for (const e of opts.endpoints) this.push.connect(e);
   }
@@ -94,6 +98,7 @@ export class LogSender {
       immediate: o.logImmediate,
       linger: o.lingerMs,
       ipv6: o.ipv6,
+      curve: curveKeysFrom(o).client,
       ...(extra.registry ? { registry: extra.registry } : {}),
       ...(extra.report ? { report: extra.report } : {}),
     });

@@ -13,3 +13,5 @@ export { Pub, type PubOptions } from "./pub.js";
 export { Sub } from "./sub.js";
 export { Push } from "./push.js";
 export { Pull } from "./pull.js";
+export { type CurveOption, type CurveRoles, curveKeyPair, curveKeysFrom } from "./curve-keys.js";
+export { z85Encode, z85Decode } from "./z85.js";
