@@ -105,6 +105,18 @@ export class Discovery {
     this.act.warning(`unsubscription of unknown node with id ${id}`);
   }
 
+  /**
+   * The connection to the broker was lost: every node we knew is unreachable from here, so each
+   * gets node_down and discovery starts over when the broker replays the subscriptions.
+   */
+  reset(): void {
+    const up = [...this.ids];
+    this.ids.clear();
+    this.nodeidSubscriptions.clear();
+    this.nodeidHellos.clear();
+    for (const [name, id] of up) this.act.nodeDown(name, id);
+  }
+
   /** Expires unmatched hello state older than hello_expiration, with Zeek's warnings. */
   expire(now: number): void {
     const limit = now - this.cfg.helloExpirationMs;

@@ -195,6 +195,13 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       );
     }
     this.monitor("xpub", this.xpub);
+    // Losing the broker (restart, partition, our own freeze) loses every peer: Zeek would never
+    // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so
+    // node_up comes again once the broker replays the cluster's subscriptions.
+    this.xpub.on("disconnected", () => {
+      this.seenTopics.clear();
+      this.discovery?.reset();
+    });
     this.monitor("xsub", this.xsub);
     this.xsub.on("readable", () => this.pullXsub());
     this.xpub.on("readable", () => this.pullXpub());

@@ -1,0 +1,115 @@
+// Shared pieces of the fault suite: spawning the fault processes, the CLI logger, the cluster
+// layout, timing helpers. Every process is registered in a set the test kills in after().
+import { spawn, spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+import type { NodeOptions } from "../../src/cluster/options.js";
+import { type BrokerProc, type LayoutNodes, type NodeProc, type NodeProcConfig, Proc, until } from "../cluster/helpers/procs.js";
+import { CLI, ROOT } from "../paths.js";
+import type { FaultBrokerConfig, FaultNodeConfig, LogSenderConfig } from "./fault-proc.js";
+
+export { Proc, until };
+export type { BrokerProc, NodeProc, LayoutNodes };
+
+export const LAYOUT: LayoutNodes = [
+  ["manager", "manager"],
+  ["worker-1", "worker"],
+  ["worker-2", "worker"],
+];
+
+const FAULT_PROC = resolve(ROOT, "dist/test/faults/fault-proc.js");
+const NODE_PROC = resolve(ROOT, "dist/test/cluster/helpers/node-proc.js");
+
+/** Processes started by one test file; kill them all in after() (SIGCONT first, in case one is stopped). */
+export class ProcSet {
+  private readonly procs: Proc[] = [];
+  add<T extends Proc>(p: T): T {
+    this.procs.push(p);
+    return p;
+  }
+  killAll(): void {
+    for (const p of this.procs) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        try {
+          p.child.kill("SIGCONT");
+        } catch {
+          /* already gone */
+        }
+        p.kill();
+      }
+    }
+  }
+}
+
+/** The TS Broker in its own process on the given endpoints (port 0 = free ports). */
+export async function startFaultBroker(set: ProcSet, cfg: FaultBrokerConfig, prefix: string[] = []): Promise<BrokerProc> {
+  const argv = [...prefix, process.execPath, FAULT_PROC, "--fault-broker", JSON.stringify(cfg)];
+  const p = set.add(new Proc(spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] }), "broker") as BrokerProc);
+  const l = await p.wait("broker");
+  p.xsub = l["xsub"] as string;
+  p.xpub = l["xpub"] as string;
+  return p;
+}
+
+/**
+ * A cluster node process (test/cluster/helpers/node-proc.ts) of LAYOUT, registered in `set`;
+ * `prefix` wraps the command (e.g. `ip netns exec NS`).
+ */
+export async function startLayoutNode(set: ProcSet, name: string, broker: { xsub: string; xpub: string }, options: Partial<NodeOptions> = {}, extra: { handlerDelayMs?: number; prefix?: string[] } = {}): Promise<NodeProc> {
+  const cfg: NodeProcConfig = {
+    name,
+    layout: LAYOUT,
+    options: { connectXpubEndpoint: broker.xsub, connectXsubEndpoint: broker.xpub, ...options },
+    ...(extra.handlerDelayMs !== undefined ? { handlerDelayMs: extra.handlerDelayMs } : {}),
+  };
+  const argv = [...(extra.prefix ?? []), process.execPath, NODE_PROC, "--cluster-node", JSON.stringify(cfg)];
+  const p = set.add(new Proc(spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] }), name) as NodeProc);
+  p.id = (await p.wait("started"))["id"] as string;
+  return p;
+}
+
+/** A --fault-node process (does not wait for it to start: the CURVE refusals never do). */
+export function spawnFaultNode(set: ProcSet, name: string, broker: { xsub: string; xpub: string }, options: Partial<NodeOptions> = {}): Proc {
+  const cfg: FaultNodeConfig = { name, layout: LAYOUT, options: { connectXpubEndpoint: broker.xsub, connectXsubEndpoint: broker.xpub, ...options } };
+  return set.add(new Proc(spawn(process.execPath, [FAULT_PROC, "--fault-node", JSON.stringify(cfg)], { stdio: ["pipe", "pipe", "pipe"] }), name));
+}
+
+export async function startLogSender(set: ProcSet, cfg: LogSenderConfig): Promise<Proc> {
+  const p = set.add(new Proc(spawn(process.execPath, [FAULT_PROC, "--fault-logsender", JSON.stringify(cfg)], { stdio: ["pipe", "pipe", "pipe"] }), "logsender"));
+  await p.wait("started");
+  return p;
+}
+
+/** `zeek-zmq logger --listen EP --dir DIR`; resolves with the bound endpoint. */
+export async function startCliLogger(set: ProcSet, listen: string, dir: string): Promise<{ proc: Proc; endpoint: string }> {
+  const p = set.add(new Proc(spawn(process.execPath, [CLI, "logger", "--listen", listen, "--dir", dir], { stdio: ["pipe", "pipe", "pipe"] }), "logger"));
+  const l = await p.wait("text", (x) => /^listening on /.test(String(x["text"])));
+  return { proc: p, endpoint: String(l["text"]).replace(/^listening on /, "").trim() };
+}
+
+/** Waits for the next `kind` line after index `from` on `p`, returning the ms elapsed since `t0`. */
+export async function elapsedUntil(p: Proc, kind: string, pred: (l: Record<string, unknown>) => boolean, from: number, t0: number, ms: number): Promise<number> {
+  await p.wait(kind, pred, from, ms);
+  return performance.now() - t0;
+}
+
+/** Stats line of a node-proc. */
+export interface NodeStats {
+  senders: Record<string, { received: number; last: number; gaps: number }>;
+  xpubDrops: number;
+  onloopDrops: number;
+  onloop: number;
+  maxOnloop: number;
+  rssMb: number;
+  up: Record<string, string>;
+}
+export const stats = async (p: Proc): Promise<NodeStats> => (await p.command({ cmd: "stats" }, "stats")) as unknown as NodeStats;
+
+/** Waits until every node in `nodes` sees all the others up. */
+export async function allUp(nodes: NodeProc[], ms = 15_000): Promise<void> {
+  for (const p of nodes) await until(`${p.label} sees the ${nodes.length - 1} others up`, () => stats(p), (s) => Object.keys(s.up).length === nodes.length - 1, ms);
+}
+
+/** True if `cmd` can be run (for skip decisions). */
+export function have(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
