@@ -82,3 +82,20 @@ test("discovery - unmatched state expires after hello_expiration with Zeek's war
   d.onSubscription("zeek.cluster.nodeid.ID-H.", 13_000); // the hello is gone: no Cluster::hello now
   assert.equal(log.at(-1), "zeromq_hello -> zeek.cluster.nodeid.ID-H.");
 });
+
+test("discovery - losing the broker: node_down for every peer, then discovery starts over", () => {
+  const { d, log } = setup();
+  d.onClusterHello("worker-1", "ID-W1");
+  d.onClusterHello("worker-2", "ID-W2");
+  d.onSubscription("zeek.cluster.nodeid.ID-X.", 0);
+  d.reset();
+  assert.deepEqual(log.slice(-2), ["node_down worker-1 ID-W1", "node_down worker-2 ID-W2"]);
+  assert.deepEqual(d.upNodes(), []);
+  // After the reconnect the same peers come back through the normal handshake.
+  d.onSubscription("zeek.cluster.nodeid.ID-W1.", 1);
+  d.onZeromqHello("worker-1", "ID-W1", 1);
+  d.onClusterHello("worker-1", "ID-W1");
+  assert.deepEqual(log.slice(-3), ["zeromq_hello -> zeek.cluster.nodeid.ID-W1.", "cluster_hello -> zeek.cluster.nodeid.ID-W1.", "node_up worker-1 ID-W1"]);
+  d.expire(1_000_000);
+  assert.ok(!log.some((l) => l.includes("ID-X")), "state from before the reset does not expire later");
+});
