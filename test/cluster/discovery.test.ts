@@ -96,6 +96,7 @@ test("discovery - losing the broker: node_down for every peer, then discovery st
   d.onZeromqHello("worker-1", "ID-W1", 1);
   d.onClusterHello("worker-1", "ID-W1");
   assert.deepEqual(log.slice(-3), ["zeromq_hello -> zeek.cluster.nodeid.ID-W1.", "cluster_hello -> zeek.cluster.nodeid.ID-W1.", "node_up worker-1 ID-W1"]);
+  const mark = log.length;
   d.expire(1_000_000);
-  assert.ok(!log.some((l) => l.includes("ID-X")), "state from before the reset does not expire later");
+  assert.deepEqual(log.slice(mark), [], "state from before the reset does not expire later");
 });
