@@ -4,7 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import type { NodeOptions } from "../../src/cluster/options.js";
 import { type BrokerProc, type LayoutNodes, type NodeProc, type NodeProcConfig, Proc, until } from "../cluster/helpers/procs.js";
-import { CLI, ROOT } from "../paths.js";
+import { CLI, ROOT, TEST_CWD } from "../paths.js";
 import type { FaultBrokerConfig, FaultNodeConfig, LogSenderConfig } from "./fault-proc.js";
 
 export { Proc, until };
@@ -43,7 +43,7 @@ export class ProcSet {
 /** The TS Broker in its own process on the given endpoints (port 0 = free ports). */
 export async function startFaultBroker(set: ProcSet, cfg: FaultBrokerConfig, prefix: string[] = []): Promise<BrokerProc> {
   const argv = [...prefix, process.execPath, FAULT_PROC, "--fault-broker", JSON.stringify(cfg)];
-  const p = set.add(new Proc(spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] }), "broker") as BrokerProc);
+  const p = set.add(new Proc(spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), "broker") as BrokerProc);
   const l = await p.wait("broker");
   p.xsub = l["xsub"] as string;
   p.xpub = l["xpub"] as string;
@@ -62,7 +62,7 @@ export async function startLayoutNode(set: ProcSet, name: string, broker: { xsub
     ...(extra.handlerDelayMs !== undefined ? { handlerDelayMs: extra.handlerDelayMs } : {}),
   };
   const argv = [...(extra.prefix ?? []), process.execPath, NODE_PROC, "--cluster-node", JSON.stringify(cfg)];
-  const p = set.add(new Proc(spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] }), name) as NodeProc);
+  const p = set.add(new Proc(spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), name) as NodeProc);
   p.id = (await p.wait("started"))["id"] as string;
   return p;
 }
@@ -70,18 +70,18 @@ export async function startLayoutNode(set: ProcSet, name: string, broker: { xsub
 /** A --fault-node process (does not wait for it to start: the CURVE refusals never do). */
 export function spawnFaultNode(set: ProcSet, name: string, broker: { xsub: string; xpub: string }, options: Partial<NodeOptions> = {}): Proc {
   const cfg: FaultNodeConfig = { name, layout: LAYOUT, options: { connectXpubEndpoint: broker.xsub, connectXsubEndpoint: broker.xpub, ...options } };
-  return set.add(new Proc(spawn(process.execPath, [FAULT_PROC, "--fault-node", JSON.stringify(cfg)], { stdio: ["pipe", "pipe", "pipe"] }), name));
+  return set.add(new Proc(spawn(process.execPath, [FAULT_PROC, "--fault-node", JSON.stringify(cfg)], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), name));
 }
 
 export async function startLogSender(set: ProcSet, cfg: LogSenderConfig): Promise<Proc> {
-  const p = set.add(new Proc(spawn(process.execPath, [FAULT_PROC, "--fault-logsender", JSON.stringify(cfg)], { stdio: ["pipe", "pipe", "pipe"] }), "logsender"));
+  const p = set.add(new Proc(spawn(process.execPath, [FAULT_PROC, "--fault-logsender", JSON.stringify(cfg)], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), "logsender"));
   await p.wait("started");
   return p;
 }
 
 /** `zeek-zmq logger --listen EP --dir DIR`; resolves with the bound endpoint. */
 export async function startCliLogger(set: ProcSet, listen: string, dir: string): Promise<{ proc: Proc; endpoint: string }> {
-  const p = set.add(new Proc(spawn(process.execPath, [CLI, "logger", "--listen", listen, "--dir", dir], { stdio: ["pipe", "pipe", "pipe"] }), "logger"));
+  const p = set.add(new Proc(spawn(process.execPath, [CLI, "logger", "--listen", listen, "--dir", dir], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), "logger"));
   const l = await p.wait("text", (x) => /^listening on /.test(String(x["text"])));
   return { proc: p, endpoint: String(l["text"]).replace(/^listening on /, "").trim() };
 }

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { CLI, ROOT } from "../paths.js";
+import { CLI, ROOT, TEST_CWD } from "../paths.js";
 
 const WAIT_MS = 15_000;
 
@@ -69,7 +69,7 @@ export interface LoggerProc extends Proc {
 
 /** Starts `zeek-zmq logger` with metrics on a free port; resolves once it listens. */
 export async function startLogger(args: string[]): Promise<LoggerProc> {
-  const p = new Proc(spawn(process.execPath, [CLI, "logger", "--metrics-port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] }), "logger") as LoggerProc;
+  const p = new Proc(spawn(process.execPath, [CLI, "logger", "--metrics-port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: TEST_CWD }), "logger") as LoggerProc;
   p.metricsUrl = (await p.waitLine(/^metrics on (\S+)$/))[1]!;
   p.endpoint = (await p.waitLine(/^listening on (\S+)$/))[1]!;
   return p;
@@ -78,7 +78,7 @@ export async function startLogger(args: string[]): Promise<LoggerProc> {
 /** Starts a push node (test/logging/push-node.ts) connected to `endpoints`. */
 export function startPushNode(name: string, endpoints: string[], sndhwm = 1000): Proc {
   const script = resolve(ROOT, "dist/test/logging/push-node.js");
-  return new Proc(spawn(process.execPath, [script, "--push-node", name, endpoints.join(","), String(sndhwm)], { stdio: ["pipe", "pipe", "pipe"] }), name);
+  return new Proc(spawn(process.execPath, [script, "--push-node", name, endpoints.join(","), String(sndhwm)], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), name);
 }
 
 /** Sum of a metric's series (optionally only those whose labels contain `labels`). */

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { NodeOptions } from "../../../src/cluster/options.js";
-import { ROOT } from "../../paths.js";
+import { ROOT, TEST_CWD } from "../../paths.js";
 
 export const WAIT_MS = 15_000;
 
@@ -100,7 +100,7 @@ export interface BrokerProc extends Proc {
 
 /** The TS broker (src/cluster/broker.ts) in its own process. */
 export async function startBroker(): Promise<BrokerProc> {
-  const p = new Proc(spawn(process.execPath, [script("broker-proc"), "--cluster-broker"], { stdio: ["pipe", "pipe", "pipe"] }), "broker") as BrokerProc;
+  const p = new Proc(spawn(process.execPath, [script("broker-proc"), "--cluster-broker"], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), "broker") as BrokerProc;
   const l = await p.wait("broker");
   p.xsub = l["xsub"] as string;
   p.xpub = l["xpub"] as string;
@@ -136,7 +136,7 @@ export interface NodeProc extends Proc {
 /** Starts a cluster node process; resolves once it is ready to publish. */
 export async function startNode(cfg: NodeProcConfig, broker: { xsub: string; xpub: string }, nodeFlags: string[] = []): Promise<NodeProc> {
   const full: NodeProcConfig = { ...cfg, options: { connectXpubEndpoint: broker.xsub, connectXsubEndpoint: broker.xpub, ...cfg.options } };
-  const child = spawn(process.execPath, [...nodeFlags, script("node-proc"), "--cluster-node", JSON.stringify(full)], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeFlags, script("node-proc"), "--cluster-node", JSON.stringify(full)], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD });
   const p = new Proc(child, cfg.name) as NodeProc;
   const l = await p.wait("started");
   p.id = l["id"] as string;
