@@ -7,7 +7,7 @@ import { z } from "../src/codec/broker/types.js";
 import { ByteWriter } from "../src/codec/writer.js";
 import { decodeLogBatch, encodeLogBatch } from "../src/codec/zeek-log/index.js";
 import { makeConnLikeBatch } from "../test/zeek-log/conn-like.js";
-import { median, rate, report } from "./stats.js";
+import { median, rate, report } from "./harness.js";
 
 const ROUNDS = 7;
 

@@ -10,21 +10,16 @@
 //   ping-pong serial round trips node A -> broker -> node B -> broker -> node A (TS broker).
 //   idle RSS  a started node with a 3-node layout, after 1 s idle.
 // Ends with `RESULT events e2e=... p50_us=... p99_us=... c_proxy=... rss_mb=...`.
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "../src/codec/broker/types.js";
 import { defineEvent } from "../src/codec/broker/typed.js";
 import { Broker } from "../src/cluster/broker.js";
 import { layoutFromObject } from "../src/cluster/layout.js";
 import { ClusterNode } from "../src/cluster/node.js";
-import { median } from "./stats.js";
+import { buildNative, median, start, type Child } from "./harness.js";
 
 const HERE = fileURLToPath(import.meta.url);
-const ROOT = resolve(dirname(HERE), "../..");
 const BENCH = defineEvent("bench", [z.string, z.count, z.addr, z.time], ["s", "c", "a", "t"]);
 const PING = defineEvent("Bench::ping", [z.count], ["n"]);
 const PONG = defineEvent("Bench::pong", [z.count], ["n"]);
@@ -143,50 +138,9 @@ const ROLES: Record<string, (...a: string[]) => Promise<void>> = {
 
 // ---- orchestration -------------------------------------------------------------------------
 
-interface Child {
-  line(prefix: string): Promise<string>;
-  exited: Promise<number | null>;
-  kill(): void;
-}
-
-function start(cmd: string, args: string[]): Child {
-  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
-  const lines: string[] = [];
-  const waiters: { prefix: string; resolve: (v: string) => void }[] = [];
-  createInterface({ input: proc.stdout }).on("line", (l) => {
-    const w = waiters.findIndex((x) => l.startsWith(x.prefix));
-    if (w >= 0) waiters.splice(w, 1)[0]!.resolve(l);
-    else lines.push(l);
-  });
-  const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
-  return {
-    line(prefix) {
-      const i = lines.findIndex((l) => l.startsWith(prefix));
-      if (i >= 0) return Promise.resolve(lines.splice(i, 1)[0]!.slice(prefix.length).trim());
-      return Promise.race([
-        new Promise<string>((r) => waiters.push({ prefix, resolve: (l) => r(l.slice(prefix.length).trim()) })),
-        exited.then((code) => Promise.reject(new Error(`${cmd} ${args.join(" ")} exited (${code}) before printing "${prefix}"`))),
-      ]);
-    },
-    exited,
-    kill: () => void proc.kill("SIGKILL"),
-  };
-}
 
 const role = (name: string, ...args: (string | number)[]): Child => start(process.execPath, [HERE, "--role", name, ...args.map(String)]);
 
-/** Builds bench/native (the transport benchmark's C sources) against libzmq3-dev, installing it if needed. */
-function buildNative(): string {
-  if (!existsSync("/usr/include/zmq.h")) {
-    console.log("installing libzmq3-dev ...");
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    execFileSync("apt-get", ["install", "-y", "-qq", "libzmq3-dev"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  }
-  const out = join(tmpdir(), "zeek-zmq-bench-events");
-  mkdirSync(out, { recursive: true });
-  for (const name of ["proxy", "pub", "sub"]) execFileSync("cc", ["-O2", "-Wall", "-o", join(out, name), join(ROOT, "bench/native", `${name}.c`), "-lzmq"], { stdio: "inherit" });
-  return out;
-}
 
 type BrokerKind = "ts" | "c";
 

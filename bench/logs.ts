@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { decodeLogBatch, encodeLogBatch } from "../src/codec/zeek-log/index.js";
 import { LogSender } from "../src/logging/sender.js";
 import { makeConnLikeBatch } from "../test/zeek-log/conn-like.js";
-import { median, rate, report } from "./stats.js";
+import { median, rate, report } from "./harness.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = join(ROOT, "dist/src/cli/main.js");

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(here)
-  .filter((f) => f.endsWith(".js") && f !== "run.js" && f !== "stats.js")
+  .filter((f) => f.endsWith(".js") && f !== "run.js" && f !== "harness.js")
   .map((f) => f.slice(0, -3));
 const name = process.argv[2];
 if (!name || !available.includes(name)) {

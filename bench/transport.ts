@@ -3,18 +3,14 @@
 // (XSUB/XPUB, configured like Zeek's) with three publisher/subscriber pairs: TS<->TS, the
 // `zeromq` package, and C (libzmq3-dev, built here). Every publisher and subscriber runs in its
 // own process; rates are medians over rounds. Ends with one `RESULT transport ...` line.
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
 import { curveKeyPair } from "../src/transport/curve-keys.js";
 import { type SocketOptions, XPub, XSub } from "../src/transport/index.js";
+import { buildNative, median, start, type Child } from "./harness.js";
 
 const HERE = fileURLToPath(import.meta.url);
-const ROOT = resolve(dirname(HERE), "../..");
 const TOPIC = "zeek.cluster.nodeid.worker-1."; // 29 bytes
 const PREFIX = "zeek.cluster.";
 const NODE = "worker-1-a1b2c3"; // 15
@@ -129,36 +125,6 @@ const ROLES: Record<string, (endpoint: string, n: number) => Promise<void>> = { 
 
 // ---- orchestration -------------------------------------------------------------------------
 
-interface Child {
-  line(prefix: string): Promise<string>;
-  exited: Promise<number | null>;
-  kill(): void;
-}
-
-function start(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Child {
-  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"], ...(env ? { env: { ...process.env, ...env } } : {}) });
-  const lines: string[] = [];
-  const waiters: { prefix: string; resolve: (v: string) => void }[] = [];
-  createInterface({ input: proc.stdout }).on("line", (l) => {
-    const w = waiters.findIndex((x) => l.startsWith(x.prefix));
-    if (w >= 0) waiters.splice(w, 1)[0]!.resolve(l);
-    else lines.push(l);
-  });
-  const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
-  return {
-    line(prefix) {
-      const i = lines.findIndex((l) => l.startsWith(prefix));
-      if (i >= 0) return Promise.resolve(lines.splice(i, 1)[0]!.slice(prefix.length).trim());
-      return Promise.race([
-        new Promise<string>((r) => waiters.push({ prefix, resolve: (l) => r(l.slice(prefix.length).trim()) })),
-        exited.then((code) => Promise.reject(new Error(`${cmd} ${args.join(" ")} exited (${code}) before printing "${prefix}"`))),
-      ]);
-    },
-    exited,
-    kill: () => void proc.kill("SIGKILL"),
-  };
-}
-
 /**
  * Node children get a larger young generation (fewer scavenges while batches are in flight); the
  * same flag for the TS and the `zeromq` package roles. Recorded with the results in BENCHMARKS.md.
@@ -166,26 +132,6 @@ function start(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Child {
 const NODE_FLAGS = ["--max-semi-space-size=32"];
 const role = (name: string, endpoint: string, n: number, env?: NodeJS.ProcessEnv): Child =>
   start(process.execPath, [...NODE_FLAGS, HERE, "--role", name, endpoint, String(n)], env);
-
-/** Builds the C programs against libzmq3-dev, installing it first if needed (the bench runs as root). */
-function buildNative(): string {
-  if (!existsSync("/usr/include/zmq.h")) {
-    console.log("installing libzmq3-dev ...");
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    execFileSync("apt-get", ["install", "-y", "-qq", "libzmq3-dev"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  }
-  const out = join(tmpdir(), "zeek-zmq-bench-native");
-  mkdirSync(out, { recursive: true });
-  for (const name of ["proxy", "pub", "sub"]) {
-    execFileSync("cc", ["-O2", "-Wall", "-o", join(out, name), join(ROOT, "bench/native", `${name}.c`), "-lzmq"], { stdio: "inherit" });
-  }
-  return out;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** One publisher/subscriber run; returns [send rate, receive rate]. */
 async function pair(sub: Child, pubStart: () => Child, subscribedVia?: Child): Promise<[number, number]> {
