@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import { decodeEvent, type ZeekEvent } from "../codec/broker/event.js";
 import { decodeJsonEvent, encodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
-import { eventFromSignature, readEventName, type EventDecl } from "../codec/broker/typed.js";
+import { readEventName, type EventDecl } from "../codec/broker/typed.js";
 import { DecodeError } from "../errors.js";
 import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
@@ -14,77 +14,19 @@ import { curveKeysFrom, HandshakeError, XPub, XSub, type Message, type ZmtpSocke
 import { encodeEvent } from "../codec/broker/event.js";
 import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
-import type { LogFormatName } from "../logging/path-writer.js";
 import { startBrokerThread, type BrokerThread } from "./broker-thread.js";
 import { Discovery } from "./discovery.js";
+import { OnLoopQueue } from "./onloop.js";
 import type { ClusterLayout } from "./layout.js";
 import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
+import { CLUSTER_HELLO, ZEROMQ_HELLO, type AnyEventHandler, type ClusterNodeConfig, type ClusterNodeEvents, type EventFormat, type MonitoringEvent } from "./node-types.js";
 import { defaultPools, type Pool } from "./pools.js";
 import type { PoolType } from "./layout.js";
 import { makeNodeId, nodeTopic, nodeidTopic, readyTopic, roleSubscriptions } from "./topics.js";
 import type { HrwKey } from "./hrw.js";
 
-export type EventFormat = typeof BIN_FORMAT | typeof JSON_FORMAT;
-
-/** Zeek's own cluster events. */
-export const ZEROMQ_HELLO = eventFromSignature("Cluster::Backend::ZeroMQ::hello(name: string, id: string)");
-export const CLUSTER_HELLO = eventFromSignature("Cluster::hello(name: string, id: string)");
-
-export interface ClusterNodeConfig {
-  /** `Cluster::node`: this node's name (in the layout, when there is one). */
-  name: string;
-  /** The cluster layout; with it the node subscribes like a Zeek node of its role and runs discovery. */
-  layout?: ClusterLayout;
-  /** Resolved backend options (defaults: Zeek's). */
-  options?: Partial<NodeOptions>;
-  /** `Cluster::event_serializer` for publishing. @default "broker-bin-v1" */
-  eventFormat?: EventFormat;
-  /** Take part in the hello handshake. @default true when `layout` names this node */
-  discovery?: boolean;
-  /** Metrics registry to register Zeek's counters in. @default a new one */
-  registry?: MetricsRegistry;
-  /** Fixed node id (tests); default `zeromq_<name>_<host>_<pid>_<unique>`. */
-  nodeId?: string;
-  /**
-   * Where this node's own logs and, on a log receiver (listen_log_endpoint set), received logs are
-   * written. Nodes with connect_log_endpoints send their logs there instead.
-   * @default { dir: process.cwd(), format: "tsv" }
-   */
-  logging?: { dir?: string; format?: LogFormatName; flushInterval?: number; writeBufferSize?: number };
-}
-
 /** Zeek's Cluster::LOG stream (cluster.log). */
 const CLUSTER_LOG_COLUMNS = z.record({ ts: z.time, node: z.string, message: z.string });
-
-export interface ClusterNodeEvents {
-  node_up: [name: string, id: string];
-  node_down: [name: string, id: string];
-  subscription: [topic: string];
-  unsubscription: [topic: string];
-  /**
-   * Zeek 8.2's monitoring_event for the node's client sockets (xpub, xsub, log-push): connected,
-   * disconnected, handshake succeeded / failed with its reason.
-   */
-  monitoring_event: [event: MonitoringEvent];
-  /**
-   * A fatal configuration error (Zeek: Reporter::fatal), e.g. a CURVE authentication failure.
-   * The node closes itself; without a listener the message is printed as a reporter error.
-   */
-  fatal: [message: string];
-  /** Zeek's Reporter::warning / Reporter::error; printed to stderr when nobody listens. */
-  reporter_warning: [message: string];
-  reporter_error: [message: string];
-}
-
-export interface MonitoringEvent {
-  socket: "xpub" | "xsub" | "log-push";
-  event: "connected" | "disconnected" | "handshake_succeeded" | "handshake_failed";
-  endpoint: string;
-  remote?: string;
-  /** For handshake_failed: HandshakeError's reason (auth, crypto, mechanism-mismatch, ...). */
-  reason?: string;
-  detail?: string;
-}
 
 // Handshake failures that mean the cluster is misconfigured (Zeek fatals on these, §1.10).
 const FATAL_HANDSHAKE = new Set(["auth", "crypto", "mechanism-mismatch", "socket-type"]);
@@ -94,11 +36,6 @@ interface Registration {
   decl: EventDecl<readonly unknown[]>;
   handlers: Handler[];
 }
-/** An event as received, for handlers of any event (tools, bridges). */
-export type AnyEventHandler = (topic: string, event: ZeekEvent, format: EventFormat) => unknown;
-
-// An onloop queue entry: the raw message (its frames are views into network buffers).
-type Queued = Message;
 
 const LOG_PREFIX = (n: string) => `zeek-zmq[${n}]`;
 
@@ -125,15 +62,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private readonly seenTopics = new Set<string>();
   private readonly readyWaiters = new Map<string, { ready: () => void; fail: (e: Error) => void }>();
   private readyCounter = 0;
-  private readonly onloop: Queued[] = [];
-  private onloopHead = 0;
-  private draining = false;
-  private drainScheduled = false;
-  /** A synchronous drain ran in this tick: the next one waits for setImmediate (fairness). */
-  private drainedThisTurn = false;
   private expiryTimer: NodeJS.Timeout | undefined;
   private warnedXpubDrop = false;
   private warnedOnloopDrop = false;
+  private lastDecodeWarning = 0;
+  /** Received messages (frames are views into network buffers) waiting for their handlers. */
+  private readonly onloop: OnLoopQueue<Message>;
   private started = false;
   private closed = false;
   /** The embedded broker (run_proxy_thread). */
@@ -194,6 +128,11 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         },
       );
     }
+    this.onloop = new OnLoopQueue<Message>(
+      { hwm: o.onloopQueueHwm, pollMaxMessages: o.pollMaxMessages },
+      (msg) => this.dispatch(msg),
+      () => this.xsub.pending > 0 && this.pullXsub(),
+    );
     this.monitor("xpub", this.xpub);
     // Losing the broker (restart, partition, our own freeze) loses every peer: Zeek would never
     // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so
@@ -364,13 +303,14 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
   /** Messages waiting in the onloop queue. */
   get onloopLength(): number {
-    return this.onloop.length - this.onloopHead;
+    return this.onloop.length;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.onloop.close();
     for (const w of this.readyWaiters.values()) w.fail(new Error(`${LOG_PREFIX(this.name)}: closed before it was ready to publish`));
     this.readyWaiters.clear();
     this.log?.close();
@@ -440,9 +380,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
    * takes only what the dispatcher can use, leaving the rest to TCP backpressure.
    */
   private pullXsub(): void {
-    const hwm = this.options.onloopQueueHwm;
-    const room = hwm > 0 ? Infinity : Math.max(0, this.bound() - this.onloopLength);
-    const batch = this.xsub.receive(room);
+    const batch = this.xsub.receive(this.onloop.room());
     if (this.options.debugFlags & 1) process.stderr.write(`${LOG_PREFIX(this.name)} poll: xsub ${batch.length} messages\n`);
     for (let i = 0; i < batch.length; i++) {
       const msg = batch[i]!;
@@ -451,63 +389,15 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         continue;
       }
       if (msg[1]!.equals(this.idFrame)) continue; // our own message, echoed by the broker
-      if (hwm > 0 && this.onloopLength >= hwm) {
+      if (!this.onloop.push(msg)) {
         this.metrics.onloopDrops.value++;
         if (!this.warnedOnloopDrop) {
           this.warnedOnloopDrop = true;
           this.warn("onloop queue full (onloop_queue_hwm): dropping incoming events; further drops are only counted in zeek_cluster_zeromq_onloop_drops_total");
         }
-        continue;
       }
-      this.onloop.push(msg);
     }
-    this.scheduleDrain();
-  }
-
-  private bound(): number {
-    const p = this.options.pollMaxMessages;
-    return Math.max(1000, p > 0 ? p * 10 : 1000);
-  }
-
-  /** Dispatches at once when idle (latency); the rest after yielding to the event loop. */
-  private scheduleDrain(): void {
-    if (this.draining || this.onloopLength === 0) return;
-    if (!this.drainScheduled && !this.drainedThisTurn) {
-      this.drainedThisTurn = true;
-      process.nextTick(() => (this.drainedThisTurn = false));
-      void this.drain();
-      return;
-    }
-    if (this.drainScheduled) return;
-    this.drainScheduled = true;
-    setImmediate(() => {
-      this.drainScheduled = false;
-      void this.drain();
-    });
-  }
-
-  /** Dispatches up to poll_max_messages events, then yields to the event loop. */
-  private async drain(): Promise<void> {
-    if (this.draining || this.closed) return;
-    this.draining = true;
-    try {
-      const max = this.options.pollMaxMessages > 0 ? this.options.pollMaxMessages : Infinity;
-      for (let n = 0; n < max && this.onloopLength > 0; n++) {
-        const msg = this.onloop[this.onloopHead]!;
-        this.onloop[this.onloopHead++] = undefined as unknown as Queued;
-        if (this.onloopHead > 1024 && this.onloopHead * 2 > this.onloop.length) {
-          this.onloop.splice(0, this.onloopHead);
-          this.onloopHead = 0;
-        }
-        const pending = this.dispatch(msg);
-        if (pending !== undefined) await pending;
-      }
-    } finally {
-      this.draining = false;
-    }
-    // Room again in the onloop queue: take what the socket holds (no-drop mode relies on this).
-    if (this.xsub.pending > 0) this.pullXsub();
-    this.scheduleDrain();
+    this.onloop.schedule();
   }
 
   /** Decodes and runs the handlers of one message; returns a promise only if a handler did. */
@@ -545,7 +435,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         return undefined;
       }
       this.metrics.msgErrors.value++;
-      this.warn(`dropped undecodable ${format} message on ${topic}: ${e.message}`);
+      // Hostile peers must not flood stderr: one warning per 10 s, the counter has the rest.
+      const now = Date.now();
+      if (now - this.lastDecodeWarning >= 10_000) {
+        this.lastDecodeWarning = now;
+        this.warn(`dropped undecodable ${format} message on ${topic}: ${e.message} (further ones within 10 s are only counted in zeek_cluster_zeromq_msg_errors_total)`);
+      }
     }
     return pending ? Promise.all(pending) : undefined;
   }
@@ -596,3 +491,5 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     else process.stderr.write(`${LOG_PREFIX(this.name)} ${kind === "reporter_warning" ? "warning" : "error"}: ${message}\n`);
   }
 }
+
+export { CLUSTER_HELLO, ZEROMQ_HELLO, type AnyEventHandler, type ClusterNodeConfig, type ClusterNodeEvents, type EventFormat, type MonitoringEvent } from "./node-types.js";

@@ -1,0 +1,71 @@
+// The public shapes of a cluster node: its configuration, its events, Zeek's cluster events.
+import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
+import type { ZeekEvent } from "../codec/broker/event.js";
+import { FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
+import { eventFromSignature } from "../codec/broker/typed.js";
+import type { LogFormatName } from "../logging/path-writer.js";
+import type { MetricsRegistry } from "../telemetry/registry.js";
+import type { ClusterLayout } from "./layout.js";
+import type { NodeOptions } from "./options.js";
+
+export type EventFormat = typeof BIN_FORMAT | typeof JSON_FORMAT;
+
+/** Zeek's own cluster events. */
+export const ZEROMQ_HELLO = eventFromSignature("Cluster::Backend::ZeroMQ::hello(name: string, id: string)");
+export const CLUSTER_HELLO = eventFromSignature("Cluster::hello(name: string, id: string)");
+
+export interface ClusterNodeConfig {
+  /** `Cluster::node`: this node's name (in the layout, when there is one). */
+  name: string;
+  /** The cluster layout; with it the node subscribes like a Zeek node of its role and runs discovery. */
+  layout?: ClusterLayout;
+  /** Resolved backend options (defaults: Zeek's). */
+  options?: Partial<NodeOptions>;
+  /** `Cluster::event_serializer` for publishing. @default "broker-bin-v1" */
+  eventFormat?: EventFormat;
+  /** Take part in the hello handshake. @default true when `layout` names this node */
+  discovery?: boolean;
+  /** Metrics registry to register Zeek's counters in. @default a new one */
+  registry?: MetricsRegistry;
+  /** Fixed node id (tests); default `zeromq_<name>_<host>_<pid>_<unique>`. */
+  nodeId?: string;
+  /**
+   * Where this node's own logs and, on a log receiver (listen_log_endpoint set), received logs are
+   * written. Nodes with connect_log_endpoints send their logs there instead.
+   * @default { dir: process.cwd(), format: "tsv" }
+   */
+  logging?: { dir?: string; format?: LogFormatName; flushInterval?: number; writeBufferSize?: number };
+}
+
+export interface ClusterNodeEvents {
+  node_up: [name: string, id: string];
+  node_down: [name: string, id: string];
+  subscription: [topic: string];
+  unsubscription: [topic: string];
+  /**
+   * Zeek 8.2's monitoring_event for the node's client sockets (xpub, xsub, log-push): connected,
+   * disconnected, handshake succeeded / failed with its reason.
+   */
+  monitoring_event: [event: MonitoringEvent];
+  /**
+   * A fatal configuration error (Zeek: Reporter::fatal), e.g. a CURVE authentication failure.
+   * The node closes itself; without a listener the message is printed as a reporter error.
+   */
+  fatal: [message: string];
+  /** Zeek's Reporter::warning / Reporter::error; printed to stderr when nobody listens. */
+  reporter_warning: [message: string];
+  reporter_error: [message: string];
+}
+
+export interface MonitoringEvent {
+  socket: "xpub" | "xsub" | "log-push";
+  event: "connected" | "disconnected" | "handshake_succeeded" | "handshake_failed";
+  endpoint: string;
+  remote?: string;
+  /** For handshake_failed: HandshakeError's reason (auth, crypto, mechanism-mismatch, ...). */
+  reason?: string;
+  detail?: string;
+}
+
+/** An event as received, for handlers of any event (tools, bridges). */
+export type AnyEventHandler = (topic: string, event: ZeekEvent, format: EventFormat) => unknown;
