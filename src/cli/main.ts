@@ -1,11 +1,24 @@
 #!/usr/bin/env node
 // The zeek-zmq command line: one subcommand per tool.
+import { runBroker } from "./broker.js";
+import { runCluster } from "./cluster.js";
 import { runDecode } from "./decode.js";
+import { runKeygen } from "./keygen.js";
+import { runLogger } from "./logger.js";
+import { runNode } from "./node.js";
+import { runPublish } from "./publish.js";
+import { runTap } from "./tap.js";
 
 const USAGE = `usage: zeek-zmq <command> [options]
 
 commands:
+  cluster   run every node of a layout as supervised processes; no layout: the built-in demo
+  node      run one cluster node of a layout (optionally with your script)
+  broker    run the cluster's XPUB/XSUB broker on its own
+  tap       print live events of topic prefixes as Broker JSON lines
+  publish   publish one event (typed by its Zeek signature, JSON arguments)
   decode    print raw ZeroMQ messages (captures or payloads) as JSON lines
+  logger    receive log writes (PULL) from Zeek or zeek-zmq nodes and write Zeek's log files
 
 Run "zeek-zmq <command> --help" for a command's options.`;
 
@@ -18,6 +31,20 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case "decode":
       return runDecode(rest, write(process.stdout), write(process.stderr));
+    case "logger":
+      return runLogger(rest);
+    case "broker":
+      return runBroker(rest);
+    case "node":
+      return runNode(rest);
+    case "cluster":
+      return runCluster(rest);
+    case "tap":
+      return runTap(rest);
+    case "publish":
+      return runPublish(rest);
+    case "keygen":
+      return runKeygen(rest, write(process.stdout), write(process.stderr));
     case undefined:
     case "help":
     case "--help":

@@ -1,0 +1,222 @@
+// Flag and option plumbing shared by the cluster commands (broker, node, cluster, tap, publish):
+// parsing with clear usage errors, the option flags under Zeek's names, layout + options
+// resolution (file < env < flags), endpoints, and waiting for SIGINT/SIGTERM.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { BrokerOptions } from "../cluster/broker.js";
+import type { EventFormat } from "../cluster/node.js";
+import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
+import { FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
+import { brokerEndpoints, loadLayout, type ClusterLayout } from "../cluster/layout.js";
+import { optionFlagsForParseArgs } from "../cluster/option-specs.js";
+import { OPTION_SPECS, resolveOptions, type NodeOptions } from "../cluster/options.js";
+import { ConfigError, ZeekZmqError } from "../errors.js";
+import { curveKeysFrom } from "../transport/index.js";
+
+/** A line printer (stdout or stderr). */
+export type Print = (line: string) => void;
+
+export const stdoutLine: Print = (s) => void process.stdout.write(s + "\n");
+export const stderrLine: Print = (s) => void process.stderr.write(s + "\n");
+
+/** Wrong command-line usage: printed with a pointer to the command's --help, exit status 2. */
+export class UsageError extends ZeekZmqError {
+  override name = "UsageError";
+}
+
+/** Every backend option as a flag under Zeek's name (`--xpub-sndhwm 500`, `--ipv6 F`). */
+export const OPTION_FLAGS = optionFlagsForParseArgs();
+
+type Values = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+
+/** Parsed flags and positionals, with typed accessors. */
+export class Parsed {
+  constructor(
+    readonly values: Values,
+    readonly positionals: readonly string[],
+  ) {}
+  string(name: string): string | undefined {
+    const v = this.values[name];
+    return typeof v === "string" ? v : undefined;
+  }
+  strings(name: string): string[] {
+    const v = this.values[name];
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : [];
+  }
+  flag(name: string): boolean {
+    return this.values[name] === true;
+  }
+}
+
+/** node:util parseArgs with strict checking (and -h/--help); every problem becomes a UsageError. */
+export function parseCommand(argv: string[], options: NonNullable<ParseArgsConfig["options"]>, positionals = false): Parsed {
+  try {
+    const r = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: positionals, strict: true });
+    return new Parsed(r.values, r.positionals);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * Runs a command body and turns its failures into an exit status: usage errors (2) and
+ * configuration errors (1) print their message. Anything else is a bug and propagates.
+ */
+export async function runCommand(command: string, err: Print, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`zeek-zmq ${command}: ${e.message}\nRun "zeek-zmq ${command} --help" for its options.`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      err(`zeek-zmq ${command}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** The option flags present in parsed `values`, keyed by flag name, for resolveOptions' `cli`. */
+export function optionFlagValues(args: Parsed): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const s of OPTION_SPECS) {
+    const v = args.values[s.flag];
+    if (typeof v === "string") out[s.flag] = s.endpoint && s.flag.startsWith("listen-") ? bindEndpoint(v) : v;
+    else if (Array.isArray(v)) out[s.flag] = args.strings(s.flag);
+  }
+  return out;
+}
+
+/**
+ * Bind endpoints may ask for any free port with `:0` (as libzmq allows); the option validator
+ * spells that `:*`, so `:0` is rewritten before validation.
+ */
+export function bindEndpoint(endpoint: string): string {
+  return endpoint.replace(/^(tcp:\/\/.+):0$/, "$1:*");
+}
+
+/** True when a bind endpoint asks for any free port (`:*` or `:0`). */
+export function isEphemeral(endpoint: string): boolean {
+  return /^tcp:\/\/.+:(\*|0)$/.test(endpoint);
+}
+
+/** A bound endpoint others can connect to: a wildcard address (0.0.0.0, ::) becomes loopback. */
+export function connectableEndpoint(bound: string): string {
+  return bound.replace(/^tcp:\/\/0\.0\.0\.0:/, "tcp://127.0.0.1:").replace(/^tcp:\/\/\[::\]:/, "tcp://[::1]:");
+}
+
+/**
+ * Resolves the options: defaults < layout-derived < the layout's `options` section < environment
+ * (ZEEK_ZMQ_*) < flags (`cli`, see optionFlagValues). With `nodeName` the node's layout entry
+ * applies (log endpoints, run_proxy_thread, metrics port, ...); a tool that is not a node of the
+ * layout (broker, tap, publish) still takes the broker endpoints of its `broker` section.
+ */
+export function optionsFor(
+  layout: ClusterLayout | undefined,
+  nodeName: string | undefined,
+  cli: Record<string, string | string[]>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): NodeOptions {
+  const inLayout = layout !== undefined && nodeName !== undefined;
+  return resolveOptions({
+    file: { ...(!inLayout && layout ? brokerEndpoints(layout) : {}), ...layout?.options },
+    ...(layout ? { fileName: layout.source } : {}),
+    env,
+    cli,
+    ...(inLayout ? { layout, nodeName } : {}),
+  });
+}
+
+/** Loads the layout at `layoutPath` (if given) and resolves the options (see optionsFor). */
+export async function resolveCommandOptions(input: {
+  layoutPath: string | undefined;
+  nodeName?: string;
+  cli: Record<string, string | string[]>;
+}): Promise<{ layout: ClusterLayout | undefined; options: NodeOptions }> {
+  const layout = input.layoutPath === undefined ? undefined : await loadLayout(input.layoutPath);
+  return { layout, options: optionsFor(layout, input.nodeName, input.cli) };
+}
+
+/**
+ * The broker's settings among the options (for `zeek-zmq broker` and a node's broker thread);
+ * with Zeek's CURVE server keys set, the broker's sockets are CURVE servers.
+ */
+export function brokerOptions(o: NodeOptions): BrokerOptions {
+  const curve = curveKeysFrom(o).server;
+  return {
+    ...(curve ? { curve } : {}),
+    listenXpubEndpoint: o.listenXpubEndpoint,
+    listenXsubEndpoint: o.listenXsubEndpoint,
+    listenXpubNodrop: o.listenXpubNodrop,
+    ipv6: o.ipv6,
+    heartbeatIntervalMs: o.heartbeatIntervalMs,
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+  };
+}
+
+/** `--event-format` (Cluster::event_serializer): broker-bin-v1 (default) or broker-json-v1. */
+export function eventFormatFlag(text: string | undefined): EventFormat {
+  if (text === undefined || text === BIN_FORMAT) return BIN_FORMAT;
+  if (text === JSON_FORMAT) return JSON_FORMAT;
+  throw new UsageError(`--event-format must be ${BIN_FORMAT} or ${JSON_FORMAT}, got ${JSON.stringify(text)}`);
+}
+
+/** Parses a number of seconds >= 0 given to `flag`. */
+export function secondsFlag(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} must be a number of seconds >= 0, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** Parses an integer >= min given to `flag`. */
+export function integerFlag(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/**
+ * A signal that aborts with a TimeoutError after `seconds` (never for 0), or with `reason` when
+ * `abort` is called, on a timer that is strongly held: AbortSignal.timeout/any signals may be
+ * garbage-collected before they fire on Node 20. `clear` cancels the timer.
+ */
+export function deadline(seconds: number): { signal: AbortSignal; clear: () => void; abort: (reason: unknown) => void } {
+  const ac = new AbortController();
+  const timer = seconds > 0 ? setTimeout(() => ac.abort(new DOMException(`timed out after ${seconds} s`, "TimeoutError")), seconds * 1000) : undefined;
+  return { signal: ac.signal, clear: () => clearTimeout(timer), abort: (reason) => (clearTimeout(timer), ac.abort(reason)) };
+}
+
+/** True for the reason a `deadline` aborts with. */
+export function isTimeout(e: unknown): boolean {
+  return e instanceof DOMException && e.name === "TimeoutError";
+}
+
+/**
+ * Resolves with the name of the first SIGINT/SIGTERM (or "disconnect" when the supervising
+ * parent's IPC channel closes, or "abort" when `signal` aborts). Installs the handlers at once so
+ * a signal during start-up is not lost; `dispose` removes them.
+ */
+export function stopRequest(signal?: AbortSignal): { stopped: Promise<string>; dispose: () => void } {
+  let done: (why: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => (done = resolve));
+  const onInt = () => done("SIGINT");
+  const onTerm = () => done("SIGTERM");
+  const onDisconnect = () => done("disconnect");
+  const onAbort = () => done("abort");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  if (process.channel) process.on("disconnect", onDisconnect);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  return {
+    stopped,
+    dispose: () => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      process.off("disconnect", onDisconnect);
+      signal?.removeEventListener("abort", onAbort);
+    },
+  };
+}

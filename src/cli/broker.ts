@@ -1,0 +1,83 @@
+// `zeek-zmq broker`: the central XPUB/XSUB broker of a Zeek ZeroMQ cluster (what Zeek's manager
+// runs as its proxy thread) as a process of its own. Prints its bound endpoints on one line, serves
+// the proxy counters on /metrics when asked, and runs until SIGINT/SIGTERM, then exits 0.
+import { Broker } from "../cluster/broker.js";
+import { unhonouredOptionWarnings } from "../cluster/options.js";
+import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
+import { zeekRegistry } from "../telemetry/zeek-metrics.js";
+import { bindEndpoint, brokerOptions, optionFlagValues, parseCommand, resolveCommandOptions, runCommand, stderrLine, stdoutLine, stopRequest, type Print } from "./args.js";
+
+export const BROKER_USAGE = `usage: zeek-zmq broker [--xpub ENDPOINT] [--xsub ENDPOINT] [--metrics-port N] [options]
+
+Runs the cluster's XPUB/XSUB broker (Zeek's proxy thread). Nodes connect their XSUB to its XPUB
+and their XPUB to its XSUB. Prints one line once bound, then runs until SIGINT/SIGTERM:
+  broker xpub=tcp://127.0.0.1:5555 xsub=tcp://127.0.0.1:5556
+
+  --xpub ENDPOINT         listen_xpub_endpoint (default tcp://127.0.0.1:5555; port 0 = any free port)
+  --xsub ENDPOINT         listen_xsub_endpoint (default tcp://127.0.0.1:5556)
+  --layout FILE           take the endpoints from a layout's "broker" section and its "options"
+  --listen-xpub-nodrop T|F  pause forwarding instead of dropping at a subscriber's HWM (default T)
+  --ipv6 T|F              allow IPv6 endpoints (default T)
+  --metrics-port N        serve Prometheus metrics on --metrics-address:N (0 = any free port)
+  --metrics-address ADDR  default 127.0.0.1
+  --curve-server-secretkey KEY --curve-client-publickey KEY
+                          CURVE: encrypt and let in only nodes with that client key (Zeek's
+                          options; or ZEEK_CLUSTER_BACKEND_ZEROMQ_CURVE_* variables)
+  --heartbeat-interval-ms N --heartbeat-timeout-ms N
+                          ZMTP heartbeats to detect dead peers (zeek-zmq extension; default off)
+  -v, --verbose           print connections and disconnections on stderr
+Environment: ZEEK_ZMQ_LISTEN_XPUB_ENDPOINT, ZEEK_ZMQ_LISTEN_XSUB_ENDPOINT, ... (flags win).`;
+
+export function runBroker(argv: string[], out: Print = stdoutLine, err: Print = stderrLine): Promise<number> {
+  return runCommand("broker", err, async () => {
+    const args = parseCommand(argv, {
+      xpub: { type: "string" },
+      xsub: { type: "string" },
+      layout: { type: "string" },
+      "listen-xpub-endpoint": { type: "string" },
+      "listen-xsub-endpoint": { type: "string" },
+      "listen-xpub-nodrop": { type: "string" },
+      ipv6: { type: "string" },
+      "metrics-port": { type: "string" },
+      "metrics-address": { type: "string" },
+      "heartbeat-interval-ms": { type: "string" },
+      "heartbeat-timeout-ms": { type: "string" },
+      "curve-server-secretkey": { type: "string" },
+      "curve-server-publickey": { type: "string" },
+      "curve-client-publickey": { type: "string" },
+      verbose: { type: "boolean", short: "v" },
+    });
+    if (args.flag("help")) {
+      out(BROKER_USAGE);
+      return 0;
+    }
+    const cli = optionFlagValues(args);
+    for (const side of ["xpub", "xsub"]) {
+      const e = args.string(side);
+      if (e !== undefined) cli[`listen-${side}-endpoint`] = bindEndpoint(e);
+    }
+    const { options } = await resolveCommandOptions({ layoutPath: args.string("layout"), cli });
+    for (const w of unhonouredOptionWarnings(options)) err(`zeek-zmq broker: warning: ${w}`);
+
+    const stop = stopRequest();
+    const registry = zeekRegistry("broker");
+    const broker = new Broker({ ...brokerOptions(options), registry });
+    if (args.flag("verbose")) broker.on("connection", (side, event, d) => err(`zeek-zmq broker: ${side} ${event} ${d.remote ?? ""} (${d.endpoint})`));
+    let metrics: MetricsServer | undefined;
+    try {
+      const ep = await broker.start();
+      out(`broker xpub=${ep.xpub} xsub=${ep.xsub}`);
+      if (options.metricsPort !== undefined) {
+        metrics = await startMetricsServer({ registry, port: options.metricsPort, host: options.metricsAddress });
+        out(`metrics on ${metrics.url}`);
+      }
+      const why = await stop.stopped;
+      err(`zeek-zmq broker: ${why}: stopping`);
+    } finally {
+      stop.dispose();
+      await broker.close();
+      await metrics?.close();
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,262 @@
+// `zeek-zmq node`: one cluster node of a layout as a process. Resolves its options (layout file <
+// environment < flags), warns about options Node cannot honour, runs the broker thread on the
+// manager (run_proxy_thread, as in Zeek), joins the cluster (discovery, ready-to-publish) and
+// loads user scripts: ES modules whose default export `(node, ctx)` registers handlers and
+// publishes. Standalone it prints node_up/node_down lines; under `zeek-zmq cluster` it reports
+// to the supervisor over IPC instead. Runs until SIGINT/SIGTERM, then closes and exits 0.
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { startBrokerThread, type BrokerThread } from "../cluster/broker-thread.js";
+import { findNode, type ClusterLayout, type NodeType } from "../cluster/layout.js";
+import { ClusterNode } from "../cluster/node.js";
+import { DEBUG_THREAD, unhonouredOptionWarnings, type NodeOptions } from "../cluster/options.js";
+import type { ChildMessage } from "../cluster/supervisor.js";
+import { ConfigError } from "../errors.js";
+import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
+import type { MetricsRegistry } from "../telemetry/registry.js";
+import { zeekRegistry } from "../telemetry/zeek-metrics.js";
+import {
+  brokerOptions,
+  connectableEndpoint,
+  eventFormatFlag,
+  isEphemeral,
+  OPTION_FLAGS,
+  optionFlagValues,
+  parseCommand,
+  resolveCommandOptions,
+  runCommand,
+  stderrLine,
+  stdoutLine,
+  stopRequest,
+  UsageError,
+  type Print,
+} from "./args.js";
+
+export const NODE_USAGE = `usage: zeek-zmq node --name NAME [--layout FILE] [--script MODULE]... [--<option> VALUE]...
+
+Runs one cluster node. With --layout, NAME must be a node of the layout: the node subscribes like
+a Zeek node of its type, takes part in discovery (node_up/node_down), and the manager runs the
+broker (run_proxy_thread). Prints, on stdout:
+  broker xpub=ENDPOINT xsub=ENDPOINT   (a node running the broker, once bound)
+  ready NAME ID                         (connected and ready to publish)
+  node_up NAME ID / node_down NAME ID
+Warnings and Reporter messages go to stderr. Runs until SIGINT/SIGTERM, then exits 0.
+
+  --name NAME             Cluster::node (required)
+  --layout FILE           cluster layout: JSON, YAML or zeekctl node.cfg
+  --script MODULE         ES module whose default export (node, ctx) => void | cleanup is run
+                          before the node starts (repeatable)
+  --event-format F        broker-bin-v1 (default) or broker-json-v1 (Cluster::event_serializer)
+  --log-dir DIR           where this node writes logs it does not send to a logger (cluster.log,
+                          and on a log receiver what it receives); default: the current directory
+  --log-format tsv|json   Zeek's ASCII logs (default) or LogAscii::use_json
+  --<option> VALUE        any backend option under Zeek's name, e.g. --xpub-sndhwm 5000,
+                          --connect-xsub-endpoint tcp://10.0.0.1:5555, --metrics-port 9991
+Environment: ZEEK_ZMQ_<OPTION> (e.g. ZEEK_ZMQ_XPUB_SNDHWM), Zeek's CURVE variables. Flags win.`;
+
+/** What a node script gets besides the node. */
+export interface NodeScriptContext {
+  /** The node's type in the layout (undefined without a layout). */
+  readonly type: NodeType | undefined;
+  readonly layout: ClusterLayout | undefined;
+  readonly options: NodeOptions;
+  /** Resolves once the node is ready to publish. */
+  readonly ready: Promise<void>;
+  /** Aborted when the node stops: clear timers and the like here. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A `--script` module's default export. Runs before the node starts (register handlers here);
+ * publish once `ctx.ready` resolves. May return (a promise of) a cleanup function run at stop.
+ */
+export type NodeScript = (node: ClusterNode, ctx: NodeScriptContext) => unknown;
+
+const STATUS_INTERVAL_MS = 1000;
+const SLOW_START_WARNING_MS = 5000;
+/** After close, a script still holding the event loop (a timer it did not clear) does not keep the process alive. */
+const EXIT_GRACE_MS = 2000;
+
+async function loadScript(path: string): Promise<NodeScript> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new ConfigError("script", `${path}: no such file`);
+  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  if (typeof mod.default !== "function") throw new ConfigError("script", `${path}: the default export must be a function (node, ctx) => ...`);
+  return mod.default as NodeScript;
+}
+
+/**
+ * run_proxy_thread: the broker thread, started here rather than by ClusterNode so that free ports
+ * (":*" / ":0") work: the node then connects where the broker really listens. Returns the node's
+ * options with that applied (and run_proxy_thread off, as the thread already runs).
+ */
+async function startNodeBroker(o: NodeOptions, registry: MetricsRegistry) {
+  let thread: BrokerThread;
+  try {
+    thread = await startBrokerThread({ ...brokerOptions(o), debug: (o.debugFlags & DEBUG_THREAD) !== 0 }, registry);
+  } catch (e) {
+    throw new ConfigError("run_proxy_thread", (e as Error).message, { cause: e });
+  }
+  const xpub = connectableEndpoint(thread.xpubEndpoint);
+  const xsub = connectableEndpoint(thread.xsubEndpoint);
+  const xpubFree = isEphemeral(o.listenXpubEndpoint);
+  const xsubFree = isEphemeral(o.listenXsubEndpoint);
+  // A node's XSUB connects to the broker's XPUB and its XPUB to the broker's XSUB.
+  const options: NodeOptions = { ...o, runProxyThread: false, ...(xpubFree ? { connectXsubEndpoint: xpub } : {}), ...(xsubFree ? { connectXpubEndpoint: xsub } : {}) };
+  const port = (e: string) => /:(\d+)$/.exec(e)?.[1];
+  const mismatch =
+    port(options.connectXsubEndpoint) !== port(xpub) || port(options.connectXpubEndpoint) !== port(xsub)
+      ? `this node runs the broker (xpub ${xpub}, xsub ${xsub}) but connects to connect_xsub_endpoint ${options.connectXsubEndpoint}, connect_xpub_endpoint ${options.connectXpubEndpoint}`
+      : undefined;
+  return { thread, options, xpub, xsub, ephemeral: xpubFree || xsubFree, mismatch };
+}
+
+export function runNode(argv: string[], out: Print = stdoutLine, err: Print = stderrLine): Promise<number> {
+  return runCommand("node", err, async () => {
+    const args = parseCommand(argv, {
+      ...OPTION_FLAGS,
+      name: { type: "string" },
+      layout: { type: "string" },
+      script: { type: "string", multiple: true },
+      "event-format": { type: "string" },
+      "log-dir": { type: "string" },
+      "log-format": { type: "string" },
+    });
+    if (args.flag("help")) {
+      out(NODE_USAGE);
+      return 0;
+    }
+    const name = args.string("name");
+    if (name === undefined || name === "") throw new UsageError("--name is required");
+    const eventFormat = eventFormatFlag(args.string("event-format"));
+    const logFormat = args.string("log-format") ?? "tsv";
+    if (logFormat !== "tsv" && logFormat !== "json") throw new UsageError(`--log-format must be tsv or json, got ${JSON.stringify(logFormat)}`);
+    const logging = { dir: args.string("log-dir") ?? process.cwd(), format: logFormat } as const;
+    const { layout, options } = await resolveCommandOptions({ layoutPath: args.string("layout"), nodeName: name, cli: optionFlagValues(args) });
+    const type = layout ? findNode(layout, name).type : undefined;
+    const label = `zeek-zmq node[${name}]`;
+    for (const w of unhonouredOptionWarnings(options)) err(`${label}: warning: ${w}`);
+    const scripts = await Promise.all((args.strings("script")).map(loadScript));
+
+    // Under `zeek-zmq cluster` the supervisor gets status over IPC; standalone, lines on stdout.
+    const send = process.send ? (m: ChildMessage) => void process.send!(m) : undefined;
+    const say = (line: string) => send === undefined && out(line);
+
+    const abort = new AbortController();
+    const stop = stopRequest(abort.signal);
+    void stop.stopped.then(() => abort.abort());
+    let failed = false;
+    const registry = zeekRegistry(name);
+    let broker: BrokerThread | undefined;
+    let node: ClusterNode | undefined;
+    let metrics: MetricsServer | undefined;
+    let statusTimer: NodeJS.Timeout | undefined;
+    const cleanups: (() => unknown)[] = [];
+    try {
+      send?.({ type: "starting", runsBroker: options.runProxyThread });
+      let o = options;
+      if (options.runProxyThread) {
+        const b = await startNodeBroker(options, registry);
+        broker = b.thread;
+        o = b.options;
+        if (b.mismatch) err(`${label}: warning: ${b.mismatch}`);
+        say(`broker xpub=${b.xpub} xsub=${b.xsub}`);
+        send?.({ type: "broker", xpub: b.xpub, xsub: b.xsub, ephemeral: b.ephemeral });
+      }
+      const n = new ClusterNode({ name, ...(layout ? { layout } : {}), options: o, registry, eventFormat, logging });
+      node = n;
+      n.broker = broker; // closed with the node
+      broker = undefined;
+      n.on("reporter_warning", (m) => err(`${label}: warning: ${m}`));
+      n.on("reporter_error", (m) => err(`${label}: error: ${m}`));
+      // Zeek's Reporter::fatal (e.g. CURVE keys the broker refuses): the node has closed itself.
+      n.on("fatal", (m) => {
+        err(`${label}: fatal: ${m}`);
+        failed = true;
+        abort.abort();
+      });
+
+      const eventsIn = registry.counter("zeek_cluster_core_incoming_events", "Number of incoming events");
+      const eventsOut = registry.counter("zeek_cluster_core_outgoing_events", "Number of outgoing events");
+      const status = () =>
+        send?.({
+          type: "status",
+          up: [...n.nodesUp().keys()],
+          eventsIn: eventsIn.value,
+          eventsOut: eventsOut.value,
+          drops: n.metrics.xpubDrops.value + n.metrics.onloopDrops.value,
+        });
+      // Peers seen going away while this node closes are not reported.
+      n.on("node_up", (peer, id) => abort.signal.aborted || (say(`node_up ${peer} ${id}`), status()));
+      n.on("node_down", (peer, id) => abort.signal.aborted || (say(`node_down ${peer} ${id}`), status()));
+
+      let readyResolve: () => void = () => undefined;
+      const ready = new Promise<void>((r) => (readyResolve = r));
+      const ctx: NodeScriptContext = { type, layout, options: o, ready, signal: abort.signal };
+      for (const script of scripts) {
+        // The synchronous part runs now (handlers registered before any event arrives); a
+        // returned promise settles in the background, a returned function is the cleanup.
+        const result = Promise.resolve(script(n, ctx));
+        result.then(
+          (r) => typeof r === "function" && cleanups.push(r as () => unknown),
+          (e: unknown) => {
+            err(`${label}: error: script failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+            failed = true;
+            abort.abort();
+          },
+        );
+      }
+
+      const slow = setTimeout(
+        () => err(`${label}: warning: not ready after ${SLOW_START_WARNING_MS / 1000} s; still waiting for the broker (connect_xsub_endpoint ${o.connectXsubEndpoint}, connect_xpub_endpoint ${o.connectXpubEndpoint})`),
+        SLOW_START_WARNING_MS,
+      );
+      try {
+        await n.start({ signal: abort.signal });
+      } catch (e) {
+        if (!abort.signal.aborted) throw e;
+      } finally {
+        clearTimeout(slow);
+      }
+      if (!abort.signal.aborted) {
+        if (o.metricsPort !== undefined) {
+          metrics = await startMetricsServer({ registry, port: o.metricsPort, host: o.metricsAddress });
+          say(`metrics on ${metrics.url}`);
+        }
+        say(`ready ${name} ${n.nodeId}`);
+        send?.({ type: "ready", id: n.nodeId, ...(metrics ? { metricsUrl: metrics.url } : {}) });
+        readyResolve();
+        if (send) {
+          status();
+          statusTimer = setInterval(status, STATUS_INTERVAL_MS);
+        }
+        const why = await stop.stopped;
+        if (why !== "abort" && !send) err(`${label}: ${why}: stopping`);
+      }
+    } finally {
+      stop.dispose();
+      abort.abort();
+      clearInterval(statusTimer);
+      // BrokerThread.close() awaits an unref'd worker thread: without something holding the event
+      // loop the process would end (exit 0) before the close finishes and an error is printed.
+      const hold = setInterval(() => undefined, 60_000);
+      for (const c of cleanups) {
+        try {
+          await c();
+        } catch (e) {
+          err(`${label}: error: script cleanup failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      await metrics?.close();
+      await node?.close();
+      await broker?.close();
+      clearInterval(hold);
+      setTimeout(() => {
+        err(`${label}: warning: something (a script's timer or socket?) still holds the process ${EXIT_GRACE_MS / 1000} s after stopping; exiting`);
+        process.exit();
+      }, EXIT_GRACE_MS).unref();
+    }
+    return failed ? 1 : 0;
+  });
+}
