@@ -32,6 +32,8 @@ export { resolveOptions, DEFAULT_NODE_OPTIONS, type NodeOptions } from "./cluste
 export { nodeTopic, nodeidTopic, makeNodeId, ROLE_TOPICS, POOL_TOPICS } from "./cluster/topics.js";
 export { Pool } from "./cluster/pools.js";
 
+export type { NodeScript, NodeScriptContext } from "./cli/node.js";
+
 // Remote logging.
 export { Log, LogStream, LogSender, LogReceiver, LogWriterManager, type LogStreamSpec, type LogFilterSpec } from "./logging/index.js";
 

@@ -238,8 +238,8 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
       stop.dispose();
       abort.abort();
       clearInterval(statusTimer);
-      // BrokerThread.close() awaits an unref'd worker thread: without something holding the event
-      // loop the process would end (exit 0) before the close finishes and an error is printed.
+      // Script cleanups may await promises nothing else keeps alive: hold the event loop until
+      // everything is closed, so the exit status reflects the whole shutdown.
       const hold = setInterval(() => undefined, 60_000);
       for (const c of cleanups) {
         try {

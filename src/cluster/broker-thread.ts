@@ -50,6 +50,7 @@ export async function startBrokerThread(opts: ThreadOptions, registry?: MetricsR
     statistics: () => Array.from(stats),
     async close() {
       worker.postMessage("stop");
+      worker.ref(); // keep the process alive until the thread has closed its sockets
       await once(worker, "exit");
       debug("stopped");
     },

@@ -138,6 +138,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so
     // node_up comes again once the broker replays the cluster's subscriptions.
     this.xpub.on("disconnected", () => {
+      if (this.closed) return; // our own close, not a lost broker
       this.seenTopics.clear();
       this.discovery?.reset();
     });
