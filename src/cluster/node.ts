@@ -38,6 +38,7 @@ interface Registration {
 }
 
 const LOG_PREFIX = (n: string) => `zeek-zmq[${n}]`;
+const BIN_FORMAT_FRAME = Buffer.from(BIN_FORMAT, "latin1");
 
 export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   readonly name: string;
@@ -66,6 +67,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private warnedXpubDrop = false;
   private warnedOnloopDrop = false;
   private lastDecodeWarning = 0;
+  private lastTopicFrame: Buffer | undefined;
+  private lastTopic = "";
   /** Received messages (frames are views into network buffers) waiting for their handlers. */
   private readonly onloop: OnLoopQueue<Message>;
   private started = false;
@@ -403,8 +406,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
   /** Decodes and runs the handlers of one message; returns a promise only if a handler did. */
   private dispatch(msg: Message): Promise<unknown> | undefined {
-    const topic = msg[0]!.toString("utf8");
-    const format = msg[2]!.toString("latin1");
+    const topic = this.topicText(msg[0]!);
+    const format = msg[2]!.equals(BIN_FORMAT_FRAME) ? BIN_FORMAT : msg[2]!.toString("latin1");
     const payload = msg[3]!;
     let pending: Promise<unknown>[] | undefined;
     try {
@@ -444,6 +447,13 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       }
     }
     return pending ? Promise.all(pending) : undefined;
+  }
+
+  /** The topic as text; a run of messages on one topic decodes it once. */
+  private topicText(frame: Buffer): string {
+    if (this.lastTopicFrame !== undefined && frame.equals(this.lastTopicFrame)) return this.lastTopic;
+    this.lastTopicFrame = Buffer.from(frame); // a copy: the frame is a view into a network buffer
+    return (this.lastTopic = frame.toString("utf8"));
   }
 
   private discoveryEvent(name: string, format: string, payload: Buffer, event: ZeekEvent | undefined): void {

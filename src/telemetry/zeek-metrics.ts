@@ -126,7 +126,17 @@ export class ClusterTelemetry {
     if (this.inVerbose) this.bump(this.inVerbose, this.inSeries, topic, handler);
   }
 
+  // The last series bumped per direction: a stream of the same event on the same topic (the
+  // common case) costs no map lookups.
+  private lastOut: { topic: string; handler: string; c: Counter | undefined } = { topic: "", handler: "", c: undefined };
+  private lastIn: { topic: string; handler: string; c: Counter | undefined } = { topic: "", handler: "", c: undefined };
+
   private bump(fam: CounterFamily, series: Map<string, Map<string, Counter>>, topic: string, handler: string): void {
+    const last = series === this.outSeries ? this.lastOut : this.lastIn;
+    if (last.c !== undefined && last.topic === topic && last.handler === handler) {
+      last.c.value++;
+      return;
+    }
     let norm = this.normCache.get(topic);
     if (norm === undefined) {
       norm = normalizeTopic(topic, this.normalizations);
@@ -139,5 +149,8 @@ export class ClusterTelemetry {
     let c = byHandler.get(handler);
     if (c === undefined) byHandler.set(handler, (c = fam.withLabels([norm, handler])));
     c.value++;
+    last.topic = topic;
+    last.handler = handler;
+    last.c = c;
   }
 }
