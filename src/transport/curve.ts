@@ -2,13 +2,31 @@
 // HELLO / WELCOME / INITIATE / READY handshake, then every frame travels as a MESSAGE box.
 // The box primitives (X25519 + XSalsa20-Poly1305) come from libsodium; nothing here is crypto of
 // our own, only the protocol's layout. Roles come from the options, not from who connected.
-import { timingSafeEqual } from "node:crypto";
-import sodium from "libsodium-wrappers";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, timingSafeEqual } from "node:crypto";
 import { DecodeError } from "../errors.js";
 import { encodeCommand, encodeProperties, parseProperties } from "./frame.js";
 import { type FrameCodec, HandshakeError, type HandshakeResult, type Mechanism, type MechanismSession } from "./mechanism.js";
 
-await sodium.ready;
+type Sodium = (typeof import("libsodium-wrappers"))["default"];
+let lib: Sodium | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads libsodium (about 12 MB of memory, so only processes that use CURVE pay for it). A CURVE
+ * socket calls this before it binds or dials, so every handshake finds it loaded.
+ */
+export function loadSodium(): Promise<void> {
+  loading ??= import("libsodium-wrappers").then(async (m) => {
+    await m.default.ready;
+    lib = m.default;
+  });
+  return loading;
+}
+
+function na(): Sodium {
+  if (lib === undefined) throw new Error("libsodium is not loaded yet (CURVE sockets load it before binding or connecting)");
+  return lib;
+}
 
 /** A CURVE server: its long-term key pair and the client public keys it accepts (ZAP-style). */
 export interface CurveServerKeys {
@@ -60,7 +78,7 @@ function readNonce(buf: Buffer, pos: number): number {
 /** Opens a box or returns null (libsodium throws on a bad MAC). */
 function openBox(box: Uint8Array, n: Uint8Array, pk: Uint8Array, sk: Uint8Array): Buffer | null {
   try {
-    return toBuffer(sodium.crypto_box_open_easy(box, n, pk, sk));
+    return toBuffer(na().crypto_box_open_easy(box, n, pk, sk));
   } catch {
     return null;
   }
@@ -103,7 +121,7 @@ export class CurveCodec implements FrameCodec {
     MESSAGE_NAME.copy(out, pos);
     out.writeUInt32BE(hi, pos + 8);
     out.writeUInt32BE(lo, pos + 12);
-    return sodium.crypto_box_easy_afternm(plain, this.sendNonce, this.key);
+    return na().crypto_box_easy_afternm(plain, this.sendNonce, this.key);
   }
 
   open(body: Buffer, offset: number): Buffer {
@@ -113,7 +131,7 @@ export class CurveCodec implements FrameCodec {
     body.copy(this.recvNonce, 16, offset, offset + 8);
     let plain: Uint8Array;
     try {
-      plain = sodium.crypto_box_open_easy_afternm(body.subarray(offset + 8), this.recvNonce, this.key);
+      plain = na().crypto_box_open_easy_afternm(body.subarray(offset + 8), this.recvNonce, this.key);
     } catch {
       throw new DecodeError(FORMAT, "invalid", offset, "MESSAGE box does not open (tampered or not from this session)");
     }
@@ -128,7 +146,7 @@ class ClientSession implements MechanismSession {
   readonly plaintext = false;
   codec: CurveCodec | null = null;
   private state: ClientState = "hello";
-  private readonly short = sodium.crypto_box_keypair();
+  private readonly short = na().crypto_box_keypair();
   private serverShort: Uint8Array | null = null;
   private sessionKey: Uint8Array | null = null;
 
@@ -139,7 +157,7 @@ class ClientSession implements MechanismSession {
 
   start(): Buffer[] {
     // HELLO: version 1.0, 72 bytes of padding (anti-amplification), C', nonce 1, Box[64 zeros](C'->S).
-    const box = sodium.crypto_box_easy(new Uint8Array(64), nonce(N_HELLO, shortNonce(1)), this.keys.serverKey, this.short.privateKey);
+    const box = na().crypto_box_easy(new Uint8Array(64), nonce(N_HELLO, shortNonce(1)), this.keys.serverKey, this.short.privateKey);
     this.state = "welcome";
     return [encodeCommand("HELLO", Buffer.concat([Buffer.from([1, 0]), Buffer.alloc(72), this.short.publicKey, shortNonce(1), box]))];
   }
@@ -157,12 +175,12 @@ class ClientSession implements MechanismSession {
     if (plain === null) throw new HandshakeError("crypto", "the CURVE server's WELCOME does not open: it does not hold the secret key for curve_server_publickey");
     this.serverShort = plain.subarray(0, 32);
     const cookie = plain.subarray(32, 128);
-    this.sessionKey = sodium.crypto_box_beforenm(this.serverShort, this.short.privateKey);
+    this.sessionKey = na().crypto_box_beforenm(this.serverShort, this.short.privateKey);
     // The vouch proves that the long-term key C owns this connection's C' and meant this server S.
-    const vouchNonce = sodium.randombytes_buf(16);
-    const vouch = sodium.crypto_box_easy(Buffer.concat([this.short.publicKey, this.keys.serverKey]), nonce(N_VOUCH, vouchNonce), this.serverShort, this.keys.secretKey);
+    const vouchNonce = na().randombytes_buf(16);
+    const vouch = na().crypto_box_easy(Buffer.concat([this.short.publicKey, this.keys.serverKey]), nonce(N_VOUCH, vouchNonce), this.serverShort, this.keys.secretKey);
     const inner = Buffer.concat([this.keys.publicKey, vouchNonce, vouch, encodeProperties(this.props)]);
-    const box = sodium.crypto_box_easy_afternm(inner, nonce(N_INITIATE, shortNonce(2)), this.sessionKey);
+    const box = na().crypto_box_easy_afternm(inner, nonce(N_INITIATE, shortNonce(2)), this.sessionKey);
     this.state = "ready";
     return encodeCommand("INITIATE", Buffer.concat([cookie, shortNonce(2), box]));
   }
@@ -172,7 +190,7 @@ class ClientSession implements MechanismSession {
     const n = readNonce(data, 0);
     let meta: Uint8Array;
     try {
-      meta = sodium.crypto_box_open_easy_afternm(data.subarray(8), nonce(N_READY, data.subarray(0, 8)), this.sessionKey!);
+      meta = na().crypto_box_open_easy_afternm(data.subarray(8), nonce(N_READY, data.subarray(0, 8)), this.sessionKey!);
     } catch {
       throw new HandshakeError("crypto", "the CURVE server's READY does not open");
     }
@@ -234,13 +252,13 @@ class ServerSession implements MechanismSession {
     const hello = openBox(data.subarray(114), nonce(N_HELLO, data.subarray(106, 114)), clientShort, this.keys.secretKey);
     if (hello === null) throw new HandshakeError("crypto", "the client's CURVE HELLO does not open: its curve_server_publickey is not this server's public key");
     this.clientShort = Buffer.from(clientShort);
-    this.short = sodium.crypto_box_keypair();
+    this.short = na().crypto_box_keypair();
     // The cookie carries C' and s' under a key only we know (RFC 26 keeps servers stateless; we check it anyway).
-    this.cookieKey = sodium.randombytes_buf(32);
-    const cookieNonce = sodium.randombytes_buf(16);
-    const cookie = sodium.crypto_secretbox_easy(Buffer.concat([this.clientShort, this.short.privateKey]), nonce(N_COOKIE, cookieNonce), this.cookieKey);
-    const welcomeNonce = sodium.randombytes_buf(16);
-    const box = sodium.crypto_box_easy(Buffer.concat([this.short.publicKey, cookieNonce, cookie]), nonce(N_WELCOME, welcomeNonce), this.clientShort, this.keys.secretKey);
+    this.cookieKey = na().randombytes_buf(32);
+    const cookieNonce = na().randombytes_buf(16);
+    const cookie = na().crypto_secretbox_easy(Buffer.concat([this.clientShort, this.short.privateKey]), nonce(N_COOKIE, cookieNonce), this.cookieKey);
+    const welcomeNonce = na().randombytes_buf(16);
+    const box = na().crypto_box_easy(Buffer.concat([this.short.publicKey, cookieNonce, cookie]), nonce(N_WELCOME, welcomeNonce), this.clientShort, this.keys.secretKey);
     this.state = "initiate";
     return encodeCommand("WELCOME", Buffer.concat([welcomeNonce, box]));
   }
@@ -252,17 +270,17 @@ class ServerSession implements MechanismSession {
     const clientShort = this.clientShort!;
     let cookie: Uint8Array | null = null;
     try {
-      cookie = sodium.crypto_secretbox_open_easy(data.subarray(16, 96), nonce(N_COOKIE, data.subarray(0, 16)), this.cookieKey!);
+      cookie = na().crypto_secretbox_open_easy(data.subarray(16, 96), nonce(N_COOKIE, data.subarray(0, 16)), this.cookieKey!);
     } catch {
       cookie = null;
     }
     if (cookie === null || !same(cookie.subarray(0, 32), clientShort) || !same(cookie.subarray(32, 64), short.privateKey))
       throw new HandshakeError("crypto", "the CURVE client's INITIATE carries a cookie that is not ours");
     const peerNonce = readNonce(data, 96);
-    const key = sodium.crypto_box_beforenm(clientShort, short.privateKey);
+    const key = na().crypto_box_beforenm(clientShort, short.privateKey);
     let inner: Buffer;
     try {
-      inner = toBuffer(sodium.crypto_box_open_easy_afternm(data.subarray(104), nonce(N_INITIATE, data.subarray(96, 104)), key));
+      inner = toBuffer(na().crypto_box_open_easy_afternm(data.subarray(104), nonce(N_INITIATE, data.subarray(96, 104)), key));
     } catch {
       throw new HandshakeError("crypto", "the CURVE client's INITIATE box does not open");
     }
@@ -279,7 +297,7 @@ class ServerSession implements MechanismSession {
       });
     }
     const properties = parseProperties(inner.subarray(128));
-    const box = sodium.crypto_box_easy_afternm(encodeProperties(this.props), nonce(N_READY, shortNonce(1)), key);
+    const box = na().crypto_box_easy_afternm(encodeProperties(this.props), nonce(N_READY, shortNonce(1)), key);
     this.state = "done";
     this.codec = new CurveCodec(key, false, 2, peerNonce);
     return { send: [encodeCommand("READY", Buffer.concat([shortNonce(1), box]))], done: { properties } };
@@ -292,16 +310,24 @@ export function curveMechanism(role: { server: CurveServerKeys } | { client: Cur
     name: "CURVE",
     frameOverhead: 33,
     session: (properties) => ("server" in role ? new ServerSession(role.server, properties) : new ClientSession(role.client, properties)),
+    prepare: loadSodium,
   };
 }
 
-/** A fresh long-term key pair (raw 32-byte keys); see keys.ts for Z85. */
+// Long-term keys are plain X25519 (what crypto_box_keypair makes), so Node's crypto handles them
+// without loading libsodium: key generation and the key-pair check at configuration time.
+const X25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+
+/** A fresh long-term key pair (raw 32-byte keys); see curve-keys.ts for Z85. */
 export function curveKeyPairRaw(): { publicKey: Buffer; secretKey: Buffer } {
-  const kp = sodium.crypto_box_keypair();
-  return { publicKey: toBuffer(kp.publicKey), secretKey: toBuffer(kp.privateKey) };
+  const { publicKey, privateKey } = generateKeyPairSync("x25519");
+  const pub = publicKey.export({ format: "jwk" }).x!;
+  const sec = privateKey.export({ format: "jwk" }).d!;
+  return { publicKey: Buffer.from(pub, "base64url"), secretKey: Buffer.from(sec, "base64url") };
 }
 
 /** The public key that belongs to a secret key (X25519 base-point multiplication). */
 export function curvePublicKey(secretKey: Uint8Array): Buffer {
-  return toBuffer(sodium.crypto_scalarmult_base(secretKey));
+  const key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, secretKey]), format: "der", type: "pkcs8" });
+  return Buffer.from(createPublicKey(key).export({ format: "jwk" }).x!, "base64url");
 }

@@ -61,6 +61,8 @@ export interface Mechanism {
   readonly name: string;
   /** Bytes a wrapped frame adds on the wire (CURVE: 33), so maxMessageSize applies to the payload. */
   readonly frameOverhead?: number;
+  /** Loads what sessions need (e.g. a crypto library); awaited before binding or dialing. */
+  prepare?(): Promise<void>;
   /** `properties` are our READY metadata (Socket-Type, Identity). */
   session(properties: ReadonlyArray<readonly [string, Uint8Array]>, asServer: boolean): MechanismSession;
 }

@@ -65,10 +65,13 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   private acceptedCount = 0;
   private lingerDeadline = Infinity;
   private closing: Promise<void> | null = null;
+  /** The mechanism's preparation (CURVE loads libsodium); bind and dial wait for it. */
+  private readonly prepared: Promise<void> | undefined;
 
   constructor(options: SocketOptions = {}) {
     super();
     this.opts = resolveOptions(options);
+    this.prepared = this.opts.mechanism.prepare?.();
     options.signal?.addEventListener("abort", () => void this.close(), { once: true });
   }
 
@@ -100,6 +103,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   async bind(endpoint: string): Promise<string> {
     this.assertOpen();
     const ep = parseEndpoint(endpoint, "bind");
+    if (this.prepared) await this.prepared;
     const server = createServer({ noDelay: true }, (sock) => this.accept(sock, real));
     let real: string;
     if (ep.transport === "ipc") {
@@ -142,7 +146,8 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
       c.pipe = this.newPipe(endpoint);
       this.attach(c.pipe);
     }
-    this.dial(c);
+    if (this.prepared) void this.prepared.then(() => this.closed || this.dial(c));
+    else this.dial(c);
   }
 
   private dial(c: Connector): void {

@@ -3,10 +3,12 @@
 // parser into a fresh session; a refusal (HandshakeError) counts as rejected like DecodeError,
 // anything else thrown is a finding.
 import { DecodeError } from "../../src/errors.js";
-import { CurveCodec, curveKeyPairRaw, curveMechanism } from "../../src/transport/curve.js";
+import { CurveCodec, curveKeyPairRaw, curveMechanism, loadSodium } from "../../src/transport/curve.js";
 import { FrameParser, type FrameSink, encodeFrame } from "../../src/transport/frame.js";
 import { HandshakeError, type MechanismSession } from "../../src/transport/mechanism.js";
 import type { FuzzTarget } from "./harness.js";
+
+await loadSodium(); // the targets open sessions directly, without a socket that would load it
 
 const S = curveKeyPairRaw();
 const C = curveKeyPairRaw();
