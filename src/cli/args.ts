@@ -82,18 +82,10 @@ export function optionFlagValues(args: Parsed): Record<string, string | string[]
   const out: Record<string, string | string[]> = {};
   for (const s of OPTION_SPECS) {
     const v = args.values[s.flag];
-    if (typeof v === "string") out[s.flag] = s.endpoint && s.flag.startsWith("listen-") ? bindEndpoint(v) : v;
+    if (typeof v === "string") out[s.flag] = v;
     else if (Array.isArray(v)) out[s.flag] = args.strings(s.flag);
   }
   return out;
-}
-
-/**
- * Bind endpoints may ask for any free port with `:0` (as libzmq allows); the option validator
- * spells that `:*`, so `:0` is rewritten before validation.
- */
-export function bindEndpoint(endpoint: string): string {
-  return endpoint.replace(/^(tcp:\/\/.+):0$/, "$1:*");
 }
 
 /** True when a bind endpoint asks for any free port (`:*` or `:0`). */

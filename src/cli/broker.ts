@@ -5,7 +5,7 @@ import { Broker } from "../cluster/broker.js";
 import { unhonouredOptionWarnings } from "../cluster/options.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
 import { zeekRegistry } from "../telemetry/zeek-metrics.js";
-import { bindEndpoint, brokerOptions, optionFlagValues, parseCommand, resolveCommandOptions, runCommand, stderrLine, stdoutLine, stopRequest, type Print } from "./args.js";
+import { brokerOptions, optionFlagValues, parseCommand, resolveCommandOptions, runCommand, stderrLine, stdoutLine, stopRequest, type Print } from "./args.js";
 
 export const BROKER_USAGE = `usage: zeek-zmq broker [--xpub ENDPOINT] [--xsub ENDPOINT] [--metrics-port N] [options]
 
@@ -54,7 +54,7 @@ export function runBroker(argv: string[], out: Print = stdoutLine, err: Print = 
     const cli = optionFlagValues(args);
     for (const side of ["xpub", "xsub"]) {
       const e = args.string(side);
-      if (e !== undefined) cli[`listen-${side}-endpoint`] = bindEndpoint(e);
+      if (e !== undefined) cli[`listen-${side}-endpoint`] = e;
     }
     const { options } = await resolveCommandOptions({ layoutPath: args.string("layout"), cli });
     for (const w of unhonouredOptionWarnings(options)) err(`zeek-zmq broker: warning: ${w}`);

@@ -238,7 +238,9 @@ function checkEndpoint(spec: OptionSpec, e: string, where: string): void {
   // libzmq endpoints: tcp://host:port (IPv6 hosts in brackets), ipc://path, inproc://name.
   const ok = /^tcp:\/\/(\[[0-9a-fA-F:.%\w]+\]|[^:[\]/\s]+):(\d{1,5}|\*)$/.exec(e) ?? /^(ipc|inproc):\/\/\S+$/.exec(e);
   const port = ok?.[2];
-  if (!ok || (port !== undefined && port !== "*" && (Number(port) < 1 || Number(port) > 65535)))
+  // Bind endpoints may ask for any free port with ":*" or ":0" (libzmq accepts both).
+  const min = spec.key.startsWith("listen") ? 0 : 1;
+  if (!ok || (port !== undefined && port !== "*" && (Number(port) < min || Number(port) > 65535)))
     throw new ConfigError(spec.zeek, `${where}: ${JSON.stringify(e)} is not a ZeroMQ endpoint; expected tcp://HOST:PORT (IPv6 as tcp://[::1]:PORT), ipc://PATH or inproc://NAME`);
 }
 

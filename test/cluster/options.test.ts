@@ -92,7 +92,9 @@ test("options - errors name the option, the source and what is allowed", () => {
   fails(() => resolveOptions({ env: { ZEEK_ZMQ_IPV6: "maybe" } }), "ipv6", /env ZEEK_ZMQ_IPV6: "maybe" .* boolean/);
   fails(() => resolveOptions({ file: { linger_ms: 1.5 }, fileName: "n.yaml" }), "linger_ms", /file n\.yaml key "linger_ms": 1\.5 .* -1\.\.2147483647/);
   fails(() => resolveOptions({ file: { connect_xsub_endpoint: "tcp://::1:5555" } }), "connect_xsub_endpoint", /not a ZeroMQ endpoint.*tcp:\/\/\[::1\]:PORT/);
-  fails(() => resolveOptions({ file: { listen_xpub_endpoint: "tcp://h:0" } }), "listen_xpub_endpoint", /not a ZeroMQ endpoint/);
+  fails(() => resolveOptions({ file: { connect_xpub_endpoint: "tcp://h:0" } }), "connect_xpub_endpoint", /not a ZeroMQ endpoint/);
+  // A bind endpoint may ask for any free port, as libzmq allows (":0" or ":*").
+  assert.equal(resolveOptions({ file: { listen_xpub_endpoint: "tcp://h:0" } }).listenXpubEndpoint, "tcp://h:0");
   fails(() => resolveOptions({ file: { hello_expiration: "0 sec" } }), "hello_expiration", /positive interval/);
   fails(() => resolveOptions({ file: { xpub_sndwhm: 1 }, fileName: "f.json" }), "xpub_sndwhm", /file f\.json: unknown option "xpub_sndwhm"; known options: connect_xpub_endpoint/);
   fails(() => resolveOptions({ env: { ZEEK_ZMQ_XPUB_SNDWHM: "1" } }), "ZEEK_ZMQ_XPUB_SNDWHM", /unknown environment variable/);
