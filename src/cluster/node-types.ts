@@ -64,6 +64,14 @@ export interface MonitoringEvent {
   remote?: string;
   /** For handshake_failed: HandshakeError's reason (auth, crypto, mechanism-mismatch, ...). */
   reason?: string;
+  /**
+   * libzmq's ZMQ_EVENT_* number, as Zeek's `monitoring_event(number, value, address)` gets it:
+   * 0x0001 connected, 0x0200 disconnected, 0x1000 handshake succeeded, 0x2000 handshake failed
+   * (protocol), 0x4000 handshake failed (auth), 0x0800 handshake failed (no detail).
+   */
+  number: number;
+  /** The event's value: the ZAP status for 0x4000, the ZMQ_PROTOCOL_ERROR_* code for 0x2000, else 0. */
+  value: number;
   detail?: string;
 }
 

@@ -28,6 +28,26 @@ import type { HrwKey } from "./hrw.js";
 /** Zeek's Cluster::LOG stream (cluster.log). */
 const CLUSTER_LOG_COLUMNS = z.record({ ts: z.time, node: z.string, message: z.string });
 
+/** libzmq's monitor event number and value for a failed handshake (wire.md §1.10). */
+function zmqMonitorCode(e: Error): [number, number] {
+  if (!(e instanceof HandshakeError)) return [0x2000, 0x10000000]; // ZMTP_UNSPECIFIED
+  switch (e.reason) {
+    case "auth":
+      return [0x4000, e.status ?? 400];
+    case "mechanism-mismatch":
+      return [0x2000, 0x11000002]; // ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+    case "crypto":
+      return [0x2000, 0x11000001]; // ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+    case "socket-type":
+      return [0x2000, 0x10000018]; // ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA
+    case "protocol":
+    case "version":
+      return [0x2000, 0x10000000];
+    default:
+      return [0x0800, 0]; // HANDSHAKE_FAILED_NO_DETAIL (timeout, limit, peer's ERROR)
+  }
+}
+
 // Handshake failures that mean the cluster is misconfigured (Zeek fatals on these, §1.10).
 const FATAL_HANDSHAKE = new Set(["auth", "crypto", "mechanism-mismatch", "socket-type"]);
 
@@ -470,12 +490,15 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       if (this.options.debugFlags & 2) process.stderr.write(`${LOG_PREFIX(this.name)} monitor: ${JSON.stringify(ev)}\n`);
       this.emit("monitoring_event", ev);
     };
-    sock.on("connected", (d) => emit({ socket, event: "connected", endpoint: d.endpoint, remote: d.remote }));
-    sock.on("disconnected", (d) => emit({ socket, event: "disconnected", endpoint: d.endpoint, remote: d.remote, ...(d.error ? { detail: d.error.message } : {}) }));
-    sock.on("handshake", (d) => emit({ socket, event: "handshake_succeeded", endpoint: d.endpoint, remote: d.remote }));
+    sock.on("connected", (d) => emit({ socket, event: "connected", endpoint: d.endpoint, remote: d.remote, number: 0x0001, value: 0 }));
+    sock.on("disconnected", (d) =>
+      emit({ socket, event: "disconnected", endpoint: d.endpoint, remote: d.remote, number: 0x0200, value: 0, ...(d.error ? { detail: d.error.message } : {}) }),
+    );
+    sock.on("handshake", (d) => emit({ socket, event: "handshake_succeeded", endpoint: d.endpoint, remote: d.remote, number: 0x1000, value: 0 }));
     sock.on("handshake:error", (d) => {
       const reason = d.error instanceof HandshakeError ? d.error.reason : "protocol";
-      emit({ socket, event: "handshake_failed", endpoint: d.endpoint, remote: d.remote, reason, detail: d.error.message });
+      const [number, value] = zmqMonitorCode(d.error);
+      emit({ socket, event: "handshake_failed", endpoint: d.endpoint, remote: d.remote, reason, detail: d.error.message, number, value });
       const msg = `${socket} handshake with ${d.endpoint} failed (${reason}): ${d.error.message}`;
       if (FATAL_HANDSHAKE.has(reason)) this.fatal(`${msg}. Check the CURVE keys (curve_server_publickey, curve_client_publickey/secretkey) and that ${d.endpoint} is the broker/logger socket this option names.`);
       else this.warn(msg);

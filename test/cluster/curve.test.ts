@@ -38,6 +38,7 @@ test("curve - nodes with Zeek's CURVE settings join a CURVE broker; a wrong clie
     const up = once(manager, "node_up");
     const handshakes: string[] = [];
     worker.on("monitoring_event", (e) => handshakes.push(`${e.socket} ${e.event}`));
+    worker.on("monitoring_event", (e) => e.event === "handshake_succeeded" && assert.equal(e.number, 0x1000));
     await manager.start();
     await worker.start();
     assert.equal((await up)[0], "worker-1");
@@ -45,11 +46,12 @@ test("curve - nodes with Zeek's CURVE settings join a CURVE broker; a wrong clie
 
     const fatal = once(intruder, "fatal");
     const failures: string[] = [];
-    intruder.on("monitoring_event", (e) => e.event === "handshake_failed" && failures.push(`${e.socket} ${e.reason}`));
+    intruder.on("monitoring_event", (e) => e.event === "handshake_failed" && failures.push(`${e.socket} ${e.reason} 0x${e.number.toString(16)} ${e.value}`));
     void intruder.start().catch(() => undefined);
     const [message] = (await fatal) as [string];
     assert.match(message, /handshake with tcp:\/\/127\.0\.0\.1:\d+ failed \(auth\).*CURVE keys/);
-    assert.ok(failures.some((f) => f.endsWith("auth")), failures.join(", "));
+    // Zeek's monitoring_event numbers: ZMQ_EVENT_HANDSHAKE_FAILED_AUTH (0x4000) with ZAP status 400.
+    assert.ok(failures.some((f) => f.endsWith("auth 0x4000 400")), failures.join(", "));
   } finally {
     await Promise.all([manager.close(), worker.close(), intruder.close()]);
     await broker.close();
