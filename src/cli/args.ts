@@ -2,7 +2,6 @@
 // parsing with clear usage errors, the option flags under Zeek's names, layout + options
 // resolution (file < env < flags), endpoints, and waiting for SIGINT/SIGTERM.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import type { BrokerOptions } from "../cluster/broker.js";
 import type { EventFormat } from "../cluster/node.js";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import { FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
@@ -10,7 +9,6 @@ import { brokerEndpoints, loadLayout, type ClusterLayout } from "../cluster/layo
 import { optionFlagsForParseArgs } from "../cluster/option-specs.js";
 import { OPTION_SPECS, resolveOptions, type NodeOptions } from "../cluster/options.js";
 import { ConfigError, ZeekZmqError } from "../errors.js";
-import { curveKeysFrom } from "../transport/index.js";
 
 /** A line printer (stdout or stderr). */
 export type Print = (line: string) => void;
@@ -88,16 +86,6 @@ export function optionFlagValues(args: Parsed): Record<string, string | string[]
   return out;
 }
 
-/** True when a bind endpoint asks for any free port (`:*` or `:0`). */
-export function isEphemeral(endpoint: string): boolean {
-  return /^tcp:\/\/.+:(\*|0)$/.test(endpoint);
-}
-
-/** A bound endpoint others can connect to: a wildcard address (0.0.0.0, ::) becomes loopback. */
-export function connectableEndpoint(bound: string): string {
-  return bound.replace(/^tcp:\/\/0\.0\.0\.0:/, "tcp://127.0.0.1:").replace(/^tcp:\/\/\[::\]:/, "tcp://[::1]:");
-}
-
 /**
  * Resolves the options: defaults < layout-derived < the layout's `options` section < environment
  * (ZEEK_ZMQ_*) < flags (`cli`, see optionFlagValues). With `nodeName` the node's layout entry
@@ -128,23 +116,6 @@ export async function resolveCommandOptions(input: {
 }): Promise<{ layout: ClusterLayout | undefined; options: NodeOptions }> {
   const layout = input.layoutPath === undefined ? undefined : await loadLayout(input.layoutPath);
   return { layout, options: optionsFor(layout, input.nodeName, input.cli) };
-}
-
-/**
- * The broker's settings among the options (for `zeek-zmq broker` and a node's broker thread);
- * with Zeek's CURVE server keys set, the broker's sockets are CURVE servers.
- */
-export function brokerOptions(o: NodeOptions): BrokerOptions {
-  const curve = curveKeysFrom(o).server;
-  return {
-    ...(curve ? { curve } : {}),
-    listenXpubEndpoint: o.listenXpubEndpoint,
-    listenXsubEndpoint: o.listenXsubEndpoint,
-    listenXpubNodrop: o.listenXpubNodrop,
-    ipv6: o.ipv6,
-    heartbeatIntervalMs: o.heartbeatIntervalMs,
-    heartbeatTimeoutMs: o.heartbeatTimeoutMs,
-  };
 }
 
 /** `--event-format` (Cluster::event_serializer): broker-bin-v1 (default) or broker-json-v1. */

@@ -1,11 +1,11 @@
 // `zeek-zmq broker`: the central XPUB/XSUB broker of a Zeek ZeroMQ cluster (what Zeek's manager
 // runs as its proxy thread) as a process of its own. Prints its bound endpoints on one line, serves
 // the proxy counters on /metrics when asked, and runs until SIGINT/SIGTERM, then exits 0.
-import { Broker } from "../cluster/broker.js";
+import { Broker, brokerOptions } from "../cluster/broker.js";
 import { unhonouredOptionWarnings } from "../cluster/options.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
 import { zeekRegistry } from "../telemetry/zeek-metrics.js";
-import { brokerOptions, optionFlagValues, parseCommand, resolveCommandOptions, runCommand, stderrLine, stdoutLine, stopRequest, type Print } from "./args.js";
+import { optionFlagValues, parseCommand, resolveCommandOptions, runCommand, stderrLine, stdoutLine, stopRequest, type Print } from "./args.js";
 
 export const BROKER_USAGE = `usage: zeek-zmq broker [--xpub ENDPOINT] [--xsub ENDPOINT] [--metrics-port N] [options]
 

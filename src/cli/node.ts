@@ -7,20 +7,16 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { startBrokerThread, type BrokerThread } from "../cluster/broker-thread.js";
+import { isEphemeral } from "../cluster/broker.js";
 import { findNode, type ClusterLayout, type NodeType } from "../cluster/layout.js";
 import { ClusterNode } from "../cluster/node.js";
-import { DEBUG_THREAD, unhonouredOptionWarnings, type NodeOptions } from "../cluster/options.js";
+import { unhonouredOptionWarnings, type NodeOptions } from "../cluster/options.js";
 import type { ChildMessage } from "../cluster/supervisor.js";
 import { ConfigError } from "../errors.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
-import type { MetricsRegistry } from "../telemetry/registry.js";
 import { zeekRegistry } from "../telemetry/zeek-metrics.js";
 import {
-  brokerOptions,
-  connectableEndpoint,
   eventFormatFlag,
-  isEphemeral,
   OPTION_FLAGS,
   optionFlagValues,
   parseCommand,
@@ -86,32 +82,6 @@ async function loadScript(path: string): Promise<NodeScript> {
   return mod.default as NodeScript;
 }
 
-/**
- * run_proxy_thread: the broker thread, started here rather than by ClusterNode so that free ports
- * (":*" / ":0") work: the node then connects where the broker really listens. Returns the node's
- * options with that applied (and run_proxy_thread off, as the thread already runs).
- */
-async function startNodeBroker(o: NodeOptions, registry: MetricsRegistry) {
-  let thread: BrokerThread;
-  try {
-    thread = await startBrokerThread({ ...brokerOptions(o), debug: (o.debugFlags & DEBUG_THREAD) !== 0 }, registry);
-  } catch (e) {
-    throw new ConfigError("run_proxy_thread", (e as Error).message, { cause: e });
-  }
-  const xpub = connectableEndpoint(thread.xpubEndpoint);
-  const xsub = connectableEndpoint(thread.xsubEndpoint);
-  const xpubFree = isEphemeral(o.listenXpubEndpoint);
-  const xsubFree = isEphemeral(o.listenXsubEndpoint);
-  // A node's XSUB connects to the broker's XPUB and its XPUB to the broker's XSUB.
-  const options: NodeOptions = { ...o, runProxyThread: false, ...(xpubFree ? { connectXsubEndpoint: xpub } : {}), ...(xsubFree ? { connectXpubEndpoint: xsub } : {}) };
-  const port = (e: string) => /:(\d+)$/.exec(e)?.[1];
-  const mismatch =
-    port(options.connectXsubEndpoint) !== port(xpub) || port(options.connectXpubEndpoint) !== port(xsub)
-      ? `this node runs the broker (xpub ${xpub}, xsub ${xsub}) but connects to connect_xsub_endpoint ${options.connectXsubEndpoint}, connect_xpub_endpoint ${options.connectXpubEndpoint}`
-      : undefined;
-  return { thread, options, xpub, xsub, ephemeral: xpubFree || xsubFree, mismatch };
-}
-
 export function runNode(argv: string[], out: Print = stdoutLine, err: Print = stderrLine): Promise<number> {
   return runCommand("node", err, async () => {
     const args = parseCommand(argv, {
@@ -148,26 +118,20 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
     void stop.stopped.then(() => abort.abort());
     let failed = false;
     const registry = zeekRegistry(name);
-    let broker: BrokerThread | undefined;
     let node: ClusterNode | undefined;
     let metrics: MetricsServer | undefined;
     let statusTimer: NodeJS.Timeout | undefined;
     const cleanups: (() => unknown)[] = [];
     try {
       send?.({ type: "starting", runsBroker: options.runProxyThread });
-      let o = options;
-      if (options.runProxyThread) {
-        const b = await startNodeBroker(options, registry);
-        broker = b.thread;
-        o = b.options;
-        if (b.mismatch) err(`${label}: warning: ${b.mismatch}`);
-        say(`broker xpub=${b.xpub} xsub=${b.xsub}`);
-        send?.({ type: "broker", xpub: b.xpub, xsub: b.xsub, ephemeral: b.ephemeral });
-      }
+      const o = options;
       const n = new ClusterNode({ name, ...(layout ? { layout } : {}), options: o, registry, eventFormat, logging });
       node = n;
-      n.broker = broker; // closed with the node
-      broker = undefined;
+      // run_proxy_thread: the node starts the broker thread; with free ports it connects where it listens.
+      n.on("broker", ({ xpub, xsub }) => {
+        say(`broker xpub=${xpub} xsub=${xsub}`);
+        send?.({ type: "broker", xpub, xsub, ephemeral: isEphemeral(o.listenXpubEndpoint) || isEphemeral(o.listenXsubEndpoint) });
+      });
       n.on("reporter_warning", (m) => err(`${label}: warning: ${m}`));
       n.on("reporter_error", (m) => err(`${label}: error: ${m}`));
       // Zeek's Reporter::fatal (e.g. CURVE keys the broker refuses): the node has closed itself.
@@ -250,7 +214,6 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
       }
       await metrics?.close();
       await node?.close();
-      await broker?.close();
       clearInterval(hold);
       setTimeout(() => {
         err(`${label}: warning: something (a script's timer or socket?) still holds the process ${EXIT_GRACE_MS / 1000} s after stopping; exiting`);

@@ -7,7 +7,8 @@ import { EventEmitter } from "node:events";
 import { ProxyMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { XPub, XSub, type CurveOption, type Message, type SocketEvents } from "../transport/index.js";
-import { DEFAULT_LISTEN_XPUB_ENDPOINT, DEFAULT_LISTEN_XSUB_ENDPOINT } from "./options.js";
+import { curveKeysFrom } from "../transport/curve-keys.js";
+import { DEFAULT_LISTEN_XPUB_ENDPOINT, DEFAULT_LISTEN_XSUB_ENDPOINT, type NodeOptions } from "./options.js";
 
 export interface BrokerOptions {
   /** `listen_xsub_endpoint`: node XPUBs connect here. @default "tcp://127.0.0.1:5556" */
@@ -34,6 +35,33 @@ export interface BrokerOptions {
 export interface BrokerEvents {
   /** A connection of either socket (monitoring). */
   connection: [side: "xsub" | "xpub", event: keyof SocketEvents, detail: { endpoint: string; remote?: string }];
+}
+
+/**
+ * The broker's settings among a node's options (for `zeek-zmq broker` and run_proxy_thread); with
+ * Zeek's CURVE server keys set, the broker's sockets are CURVE servers.
+ */
+export function brokerOptions(o: NodeOptions): BrokerOptions {
+  const curve = curveKeysFrom(o).server;
+  return {
+    ...(curve ? { curve } : {}),
+    listenXpubEndpoint: o.listenXpubEndpoint,
+    listenXsubEndpoint: o.listenXsubEndpoint,
+    listenXpubNodrop: o.listenXpubNodrop,
+    ipv6: o.ipv6,
+    heartbeatIntervalMs: o.heartbeatIntervalMs,
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+  };
+}
+
+/** True when a bind endpoint asks for any free port (`:*` or `:0`). */
+export function isEphemeral(endpoint: string): boolean {
+  return /^tcp:\/\/.+:(\*|0)$/.test(endpoint);
+}
+
+/** A bound endpoint others can connect to: a wildcard address (0.0.0.0, ::) becomes loopback. */
+export function connectableEndpoint(bound: string): string {
+  return bound.replace(/^tcp:\/\/0\.0\.0\.0:/, "tcp://127.0.0.1:").replace(/^tcp:\/\/\[::\]:/, "tcp://[::1]:");
 }
 
 function bytesOf(msg: Message): number {

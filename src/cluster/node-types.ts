@@ -38,6 +38,8 @@ export interface ClusterNodeConfig {
 }
 
 export interface ClusterNodeEvents {
+  /** run_proxy_thread: the embedded broker is bound (real endpoints, connectable). */
+  broker: [endpoints: { xpub: string; xsub: string }];
   node_up: [name: string, id: string];
   node_down: [name: string, id: string];
   subscription: [topic: string];

@@ -7,13 +7,14 @@ import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import { decodeEvent, type ZeekEvent } from "../codec/broker/event.js";
 import { decodeJsonEvent, encodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
 import { readEventName, type EventDecl } from "../codec/broker/typed.js";
-import { DecodeError } from "../errors.js";
+import { ConfigError, DecodeError } from "../errors.js";
 import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { curveKeysFrom, HandshakeError, XPub, XSub, type Message, type ZmtpSocket } from "../transport/index.js";
 import { encodeEvent } from "../codec/broker/event.js";
 import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
+import { brokerOptions, connectableEndpoint, isEphemeral } from "./broker.js";
 import { startBrokerThread, type BrokerThread } from "./broker-thread.js";
 import { Discovery } from "./discovery.js";
 import { OnLoopQueue } from "./onloop.js";
@@ -176,24 +177,27 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     if (this.started) throw new Error(`${LOG_PREFIX(this.name)}: start() called twice`);
     this.started = true;
     const o = this.options;
+    let connectXpub = o.connectXpubEndpoint;
+    let connectXsub = o.connectXsubEndpoint;
     if (o.runProxyThread) {
-      this.broker = await startBrokerThread(
-        {
-          listenXsubEndpoint: o.listenXsubEndpoint,
-          listenXpubEndpoint: o.listenXpubEndpoint,
-          listenXpubNodrop: o.listenXpubNodrop,
-          ipv6: o.ipv6,
-          curve: curveKeysFrom(o).server,
-          heartbeatIntervalMs: o.heartbeatIntervalMs,
-          heartbeatTimeoutMs: o.heartbeatTimeoutMs,
-          debug: (o.debugFlags & 2) !== 0,
-        },
-        this.registry,
-      );
+      try {
+        this.broker = await startBrokerThread({ ...brokerOptions(o), debug: (o.debugFlags & 2) !== 0 }, this.registry);
+      } catch (e) {
+        throw new ConfigError("run_proxy_thread", (e as Error).message, { cause: e });
+      }
+      const xpub = connectableEndpoint(this.broker.xpubEndpoint);
+      const xsub = connectableEndpoint(this.broker.xsubEndpoint);
+      // With free ports (":*" / ":0") the node connects where its own broker really listens.
+      if (isEphemeral(o.listenXpubEndpoint)) connectXsub = xpub;
+      if (isEphemeral(o.listenXsubEndpoint)) connectXpub = xsub;
+      const port = (e: string) => /:(\d+)$/.exec(e)?.[1];
+      if (port(connectXsub) !== port(xpub) || port(connectXpub) !== port(xsub))
+        this.warn(`this node runs the broker (xpub ${xpub}, xsub ${xsub}) but connects to connect_xsub_endpoint ${connectXsub}, connect_xpub_endpoint ${connectXpub}`);
+      this.emit("broker", { xpub, xsub });
     }
     await this.startLogging();
-    this.xpub.connect(this.options.connectXpubEndpoint);
-    this.xsub.connect(this.options.connectXsubEndpoint);
+    this.xpub.connect(connectXpub);
+    this.xsub.connect(connectXsub);
     if (this.discovery) {
       const topics = this.layout
         ? roleSubscriptions(this.layout, this.name, this.nodeId, this.options)
