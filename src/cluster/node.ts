@@ -169,7 +169,6 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.monitor("xsub", this.xsub);
     this.xsub.on("readable", () => this.pullXsub());
     this.xpub.on("readable", () => this.pullXpub());
-    this.xpub.on("drain", () => undefined);
   }
 
   /** Connects to the broker, subscribes like a Zeek node of this role and waits until ready to publish. */
