@@ -5,7 +5,7 @@
 // With both HWMs 0 nothing is dropped.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { type BrokerProc, type LayoutNodes, type Line, type NodeProc, startBroker, startNode, until } from "./helpers/procs.js";
+import { type BrokerProc, type LayoutNodes, type Line, type NodeProc, type NodeStats, startBroker, startNode, stats, until } from "./helpers/procs.js";
 import type { NodeOptions } from "../../src/cluster/options.js";
 
 const LAYOUT: LayoutNodes = [
@@ -15,15 +15,6 @@ const LAYOUT: LayoutNodes = [
 ];
 const WORKERS = ["worker-1", "worker-2"];
 
-interface Stats {
-  senders: Record<string, { received: number; last: number; gaps: number }>;
-  xpubDrops: number;
-  onloopDrops: number;
-  onloop: number;
-  maxOnloop: number;
-  rssMb: number;
-}
-const stats = async (p: NodeProc): Promise<Stats> => (await p.command({ cmd: "stats" }, "stats")) as unknown as Stats;
 
 const running: (NodeProc | BrokerProc)[] = [];
 after(() => running.forEach((p) => p.kill()));
@@ -42,7 +33,7 @@ async function cluster(options: Partial<NodeOptions>, manager: { handlerDelayMs:
 
 /** Publishes `n` pings from every worker while sampling the manager; returns the workers' reports and the samples. */
 async function flood(m: NodeProc, ws: NodeProc[], n: number, batch: number) {
-  const samples: Stats[] = [];
+  const samples: NodeStats[] = [];
   let done = false;
   const sampling = (async () => {
     while (!done) samples.push(await stats(m));

@@ -3,11 +3,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import type { NodeOptions } from "../../src/cluster/options.js";
-import { type BrokerProc, type LayoutNodes, type NodeProc, type NodeProcConfig, Proc, until } from "../cluster/helpers/procs.js";
+import { type BrokerProc, type LayoutNodes, type NodeProc, type NodeProcConfig, type NodeStats, Proc, stats, until } from "../cluster/helpers/procs.js";
 import { CLI, ROOT, TEST_CWD } from "../paths.js";
 import type { FaultBrokerConfig, FaultNodeConfig, LogSenderConfig } from "./fault-proc.js";
 
-export { Proc, until };
+export { Proc, stats, until, type NodeStats };
 export type { BrokerProc, NodeProc, LayoutNodes };
 
 export const LAYOUT: LayoutNodes = [
@@ -92,17 +92,6 @@ export async function elapsedUntil(p: Proc, kind: string, pred: (l: Record<strin
   return performance.now() - t0;
 }
 
-/** Stats line of a node-proc. */
-export interface NodeStats {
-  senders: Record<string, { received: number; last: number; gaps: number }>;
-  xpubDrops: number;
-  onloopDrops: number;
-  onloop: number;
-  maxOnloop: number;
-  rssMb: number;
-  up: Record<string, string>;
-}
-export const stats = async (p: Proc): Promise<NodeStats> => (await p.command({ cmd: "stats" }, "stats")) as unknown as NodeStats;
 
 /** Waits until every node in `nodes` sees all the others up. */
 export async function allUp(nodes: NodeProc[], ms = 15_000): Promise<void> {

@@ -8,10 +8,10 @@ import * as zmq from "zeromq";
 import { ConfigError } from "../../src/errors.js";
 import { curvePublicKey } from "../../src/transport/curve.js";
 import { curveKeyPair } from "../../src/transport/curve-keys.js";
-import { Pull, Push, XPub, XSub, type ZmtpSocket } from "../../src/transport/index.js";
+import { Pull, Push, XPub, XSub } from "../../src/transport/index.js";
 import { z85Decode, z85Encode } from "../../src/transport/z85.js";
 import { CLIENT, SERVER, tsClient, tsServer, zClient, zServer } from "./curve-helpers.js";
-import { WAIT_MS, event, hex, probe, take, testMessages } from "./helpers.js";
+import { DIRS, WAIT_MS, event, hex, probe, take, testMessages, wire, zrecvAll } from "./helpers.js";
 
 describe("Z85 (RFC 32)", () => {
   test("the RFC's test vector and libzmq's key pairs", () => {
@@ -34,25 +34,8 @@ describe("Z85 (RFC 32)", () => {
   });
 });
 
-type Wiring = "ts-binds" | "ts-connects";
-const WIRINGS: Wiring[] = ["ts-binds", "ts-connects"];
-
-async function wire(ts: ZmtpSocket, z: zmq.Socket, how: Wiring): Promise<void> {
-  if (how === "ts-binds") z.connect(await ts.bind("tcp://127.0.0.1:0"));
-  else {
-    await z.bind("tcp://127.0.0.1:*");
-    ts.connect(z.lastEndpoint!);
-  }
-}
-
-async function zrecv(z: zmq.Readable, n: number): Promise<Buffer[][]> {
-  const out: Buffer[][] = [];
-  for (let i = 0; i < n; i++) out.push(await z.receive());
-  return out;
-}
-
 describe("CURVE PUSH/PULL <-> libzmq", () => {
-  for (const how of WIRINGS) {
+  for (const how of DIRS) {
     test(`TS PUSH client -> libzmq PULL server (${how})`, async () => {
       const push = new Push(tsClient());
       const pull = new zmq.Pull(zServer);
@@ -62,7 +45,7 @@ describe("CURVE PUSH/PULL <-> libzmq", () => {
         await done;
         const msgs = testMessages("log");
         for (const m of msgs) assert.equal(push.send(m), true);
-        assert.deepEqual((await zrecv(pull, msgs.length)).map(hex), msgs.map(hex));
+        assert.deepEqual((await zrecvAll(pull, msgs.length)).map(hex), msgs.map(hex));
       } finally {
         pull.close();
         await push.close();
@@ -117,7 +100,7 @@ describe("CURVE PUSH/PULL <-> libzmq", () => {
       await new Promise((r) => setTimeout(r, 600));
       assert.equal(lost, 0, "a PONG we could not open would have timed the link out");
       push.send([Buffer.from("still")]);
-      assert.deepEqual((await zrecv(pull, 1)).map(hex), [hex([Buffer.from("still")])]);
+      assert.deepEqual((await zrecvAll(pull, 1)).map(hex), [hex([Buffer.from("still")])]);
     } finally {
       pull.close();
       await push.close();
@@ -126,7 +109,7 @@ describe("CURVE PUSH/PULL <-> libzmq", () => {
 });
 
 describe("CURVE XPUB/XSUB <-> libzmq", () => {
-  for (const how of WIRINGS) {
+  for (const how of DIRS) {
     test(`libzmq XSUB client -> TS XPUB server (${how})`, async () => {
       const xpub = new XPub(tsServer());
       const z = new zmq.XSubscriber({ ...zClient(), receiveTimeout: WAIT_MS });
@@ -134,7 +117,7 @@ describe("CURVE XPUB/XSUB <-> libzmq", () => {
         await wire(xpub, z, how);
         await z.send(Buffer.from("\x01zeek.a"));
         const msgs = testMessages("zeek.a.topic");
-        const received = zrecv(z, msgs.length);
+        const received = zrecvAll(z, msgs.length);
         assert.deepEqual((await take(xpub, 1)).map(hex), [hex([Buffer.from("\x01zeek.a")])]);
         assert.equal(xpub.send([Buffer.from("zeek.b"), Buffer.from("filtered")]), true);
         for (const m of msgs) assert.equal(xpub.send(m), true);
@@ -173,7 +156,7 @@ describe("CURVE XPUB/XSUB <-> libzmq", () => {
         await z.send(Buffer.from("\x01zeek.b"));
         const msgs = testMessages("zeek.b.x");
         // A pending receive keeps libzmq's socket thread busy, so it replays its subscription on attach.
-        const received = zrecv(z, msgs.length);
+        const received = zrecvAll(z, msgs.length);
         // The subscription reaches us as a SUBSCRIBE command or data frame inside a MESSAGE box.
         assert.deepEqual((await take(xpub, 1)).map(hex), [hex([Buffer.from("\x01zeek.b")])]);
         for (const m of msgs) xpub.send(m);

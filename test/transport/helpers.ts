@@ -1,6 +1,7 @@
 // Shared helpers for the transport tests: bounded waits on events, never bare sleeps.
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import type * as zmq from "zeromq";
 import type { Message } from "../../src/transport/index.js";
 import type { ZmtpSocket } from "../../src/transport/socket.js";
 
@@ -62,4 +63,24 @@ export function testMessages(topic: string): Buffer[][] {
     [t, randomBytes(1 << 20)],
     [t],
   ];
+}
+
+/** Which side binds when a TS socket is paired with a libzmq one. */
+export type Dir = "ts-binds" | "ts-connects";
+export const DIRS: readonly Dir[] = ["ts-binds", "ts-connects"];
+
+/** Wires a TS socket and a libzmq socket together in the given direction. */
+export async function wire(ts: ZmtpSocket, z: zmq.Socket, dir: Dir): Promise<void> {
+  if (dir === "ts-binds") z.connect(await ts.bind("tcp://127.0.0.1:0"));
+  else {
+    await z.bind("tcp://127.0.0.1:*");
+    ts.connect(z.lastEndpoint!);
+  }
+}
+
+/** Receives `n` messages from a libzmq socket (its receiveTimeout bounds each wait). */
+export async function zrecvAll(z: zmq.Readable, n: number): Promise<Buffer[][]> {
+  const out: Buffer[][] = [];
+  for (let i = 0; i < n; i++) out.push(await z.receive());
+  return out;
 }

@@ -3,28 +3,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as zmq from "zeromq";
-import { Pub, Pull, Push, Sub, XPub, XSub, type ZmtpSocket } from "../../src/transport/index.js";
-import { WAIT_MS, event, hex, probe, take, testMessages } from "./helpers.js";
+import { Pub, Pull, Push, Sub, XPub, XSub } from "../../src/transport/index.js";
+import { DIRS, WAIT_MS, event, hex, probe, take, testMessages, wire, zrecvAll } from "./helpers.js";
 
-type Dir = "ts-binds" | "ts-connects";
-const DIRS: Dir[] = ["ts-binds", "ts-connects"];
 const zopts = { linger: 0 };
 const ropts = { linger: 0, receiveTimeout: WAIT_MS };
-
-/** Wires a TS socket and a libzmq socket together in the given direction. */
-async function wire(ts: ZmtpSocket, z: zmq.Socket, dir: Dir): Promise<void> {
-  if (dir === "ts-binds") z.connect(await ts.bind("tcp://127.0.0.1:0"));
-  else {
-    await z.bind("tcp://127.0.0.1:*");
-    ts.connect(z.lastEndpoint!);
-  }
-}
-
-async function zrecvAll(z: zmq.Readable, n: number): Promise<Buffer[][]> {
-  const out: Buffer[][] = [];
-  for (let i = 0; i < n; i++) out.push(await z.receive());
-  return out;
-}
 
 describe("TS PUSH/PULL <-> libzmq", () => {
   for (const dir of DIRS) {

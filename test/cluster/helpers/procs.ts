@@ -91,6 +91,18 @@ export class Proc {
   }
 }
 
+/** Stats line of a node-proc. */
+export interface NodeStats {
+  senders: Record<string, { received: number; last: number; gaps: number }>;
+  xpubDrops: number;
+  onloopDrops: number;
+  onloop: number;
+  maxOnloop: number;
+  rssMb: number;
+  up: Record<string, string>;
+}
+export const stats = async (p: Proc): Promise<NodeStats> => (await p.command({ cmd: "stats" }, "stats")) as unknown as NodeStats;
+
 const script = (name: string): string => resolve(ROOT, `dist/test/cluster/helpers/${name}.js`);
 
 export interface BrokerProc extends Proc {
