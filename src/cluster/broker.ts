@@ -64,6 +64,8 @@ export function connectableEndpoint(bound: string): string {
   return bound.replace(/^tcp:\/\/0\.0\.0\.0:/, "tcp://127.0.0.1:").replace(/^tcp:\/\/\[::\]:/, "tcp://[::1]:");
 }
 
+const NO_BACKLOG: Message[] = [];
+
 function bytesOf(msg: Message): number {
   let n = 0;
   for (let i = 0; i < msg.length; i++) n += msg[i]!.length;
@@ -80,7 +82,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
   private readonly xpub: XPub;
   private readonly batch: number;
   /** Messages the XPUB refused (nodrop at HWM), in order; forwarding waits for "drain". */
-  private backlog: Message[] = [];
+  private backlog: Message[] = NO_BACKLOG;
   private forwardScheduled = false;
   private forwarding = false;
 
@@ -135,34 +137,52 @@ export class Broker extends EventEmitter<BrokerEvents> {
 
   /** Published messages: XSUB -> XPUB, in batches; stops at a refused send until "drain". */
   private forward(): void {
-    if (this.backlog.length > 0 && !this.send(this.backlog)) return;
-    const msgs = this.xsub.receive(this.batch);
-    const m = this.metrics;
-    for (let i = 0; i < msgs.length; i++) {
-      m.frontendMessagesReceived.value += msgs[i]!.length;
-      m.frontendBytesReceived.value += bytesOf(msgs[i]!);
+    if (this.backlog.length > 0) {
+      const sent = this.send(this.backlog);
+      this.countSent(this.backlog, sent);
+      if (sent < this.backlog.length) {
+        this.backlog = this.backlog.slice(sent);
+        return;
+      }
+      this.backlog = NO_BACKLOG;
     }
-    if (!this.send(msgs)) return;
+    const msgs = this.xsub.receive(this.batch);
+    let frames = 0;
+    let bytes = 0;
+    for (let i = 0; i < msgs.length; i++) {
+      frames += msgs[i]!.length;
+      bytes += bytesOf(msgs[i]!);
+    }
+    const m = this.metrics;
+    m.frontendMessagesReceived.value += frames;
+    m.frontendBytesReceived.value += bytes;
+    const sent = this.send(msgs);
+    if (sent === msgs.length) {
+      // The common case: the whole batch went out, so the received totals are the sent ones.
+      m.backendMessagesSent.value += frames;
+      m.backendBytesSent.value += bytes;
+    } else {
+      // A subscriber at its HWM (nodrop): keep the rest in order; nothing more is read from
+      // the XSUB meanwhile, so publishers feel the backpressure.
+      this.countSent(msgs, sent);
+      this.backlog = msgs.slice(sent);
+      return;
+    }
     if (this.xsub.pending > 0) this.continueLater();
   }
 
-  /**
-   * Sends `msgs` in order; on a refusal keeps the unsent rest as the backlog (at most one batch:
-   * nothing more is read from the XSUB meanwhile, so publishers feel the backpressure).
-   */
-  private send(msgs: Message[]): boolean {
+  /** Sends `msgs` in order until the XPUB refuses one; returns how many went out. */
+  private send(msgs: Message[]): number {
+    for (let i = 0; i < msgs.length; i++) if (!this.xpub.send(msgs[i]!)) return i;
+    return msgs.length;
+  }
+
+  private countSent(msgs: Message[], n: number): void {
     const m = this.metrics;
-    for (let i = 0; i < msgs.length; i++) {
-      const msg = msgs[i]!;
-      if (!this.xpub.send(msg)) {
-        this.backlog = msgs.slice(i);
-        return false;
-      }
-      m.backendMessagesSent.value += msg.length;
-      m.backendBytesSent.value += bytesOf(msg);
+    for (let i = 0; i < n; i++) {
+      m.backendMessagesSent.value += msgs[i]!.length;
+      m.backendBytesSent.value += bytesOf(msgs[i]!);
     }
-    this.backlog = [];
-    return true;
   }
 
   /** Subscriptions: XPUB -> XSUB (which reference-counts and forwards to every publisher). */
