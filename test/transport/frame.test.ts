@@ -6,8 +6,6 @@ import { ConfigError, DecodeError } from "../../src/errors.js";
 import { FrameParser, type FrameSink, encodeCommand, encodeFrame, encodeProperties, parseProperties } from "../../src/transport/frame.js";
 import { encodeGreeting, parseGreeting } from "../../src/transport/greeting.js";
 import { parseEndpoint } from "../../src/transport/endpoint.js";
-import { runFuzz } from "../fuzz/harness.js";
-import { zmtpTargets } from "../fuzz/targets-zmtp.js";
 import { NULL_GREETING, READY, h } from "./raw.js";
 
 function record(): { sink: FrameSink; out: string[] } {
@@ -121,13 +119,4 @@ describe("greeting, properties, endpoints", () => {
       assert.throws(() => parseEndpoint(bad), ConfigError, bad);
     }
   });
-});
-
-describe("fuzz (short run; `npm run fuzz` runs long)", () => {
-  for (const target of zmtpTargets) {
-    test(target.name, () => {
-      const report = runFuzz(target, 20000, 7);
-      assert.equal(report.accepted + report.rejected, 20000);
-    });
-  }
 });
