@@ -32,15 +32,15 @@ function decodeEventPayload(format: string, payload: Uint8Array): Data {
   throw new DecodeError("message", "invalid", 0, `unknown event format ${JSON.stringify(format)} (expected ${BIN_FORMAT} or ${JSON_FORMAT})`);
 }
 
-function headerLine(b: LogBatch, sender?: string): string {
+function headerLine(b: LogBatch, sender?: Uint8Array): string {
   const fields = b.fields.map((f) => `{"name":${JSON.stringify(f.name)},"type":${JSON.stringify(asciiTypeName(f))},"optional":${f.optional}}`);
   return (
     `{"type":"log-batch","stream":${JSON.stringify(b.stream)},"writer":${JSON.stringify(b.writer)},"filter":${JSON.stringify(b.filter)},` +
-    `"path":${JSON.stringify(b.path)},${sender === undefined ? "" : `"sender":${quoteBytes(Buffer.from(sender, "latin1"), "print")},`}"records":${b.records.length},"fields":[${fields.join(",")}]}`
+    `"path":${JSON.stringify(b.path)},${sender === undefined ? "" : `"sender":${quoteBytes(sender, "print")},`}"records":${b.records.length},"fields":[${fields.join(",")}]}`
   );
 }
 
-function logLines(b: LogBatch, header: boolean, sender?: string): string[] {
+function logLines(b: LogBatch, header: boolean, sender?: Uint8Array): string[] {
   const out = header ? [headerLine(b, sender)] : [];
   for (const r of b.records) out.push(formatJsonLogRecord(b.fields, r, [["_path", b.path]]));
   return out;
@@ -60,7 +60,7 @@ export function renderCaptured(m: CapturedMessage, opts: { header: boolean; subs
   const format = p[2]!.toString("latin1");
   if (m.socket === "pull" || format === LOG_FORMAT) {
     if (format !== LOG_FORMAT) throw new DecodeError("message", "invalid", 0, `log-write message in format ${JSON.stringify(format)}, expected ${LOG_FORMAT}`);
-    return logLines(decodeLogBatch(p[3]!), opts.header, p[1]!.toString("latin1"));
+    return logLines(decodeLogBatch(p[3]!), opts.header, p[1]!);
   }
   return [dataMessageText(p[0]!.toString("utf8"), decodeEventPayload(format, p[3]!))];
 }
