@@ -4,6 +4,7 @@
 // discovery (hello -> node_up, unsubscription -> node_down) and ready-to-publish run on top.
 import { EventEmitter } from "node:events";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
+import { equalBytes } from "../codec/bytes.js";
 import { decodeEvent, type ZeekEvent } from "../codec/broker/event.js";
 import { decodeJsonEvent, encodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
 import { readEventName, type EventDecl } from "../codec/broker/typed.js";
@@ -89,6 +90,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private warnedOnloopDrop = false;
   private lastDecodeWarning = 0;
   private lastTopicFrame: Buffer | undefined;
+  /** The registration of the last binary event dispatched (never a discovery event). */
+  private lastRegistration: Registration | undefined;
   private lastTopic = "";
   /** Received messages (frames are views into network buffers) waiting for their handlers. */
   private readonly onloop: OnLoopQueue<Message>;
@@ -415,7 +418,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         this.metrics.msgErrors.value++;
         continue;
       }
-      if (msg[1]!.equals(this.idFrame)) continue; // our own message, echoed by the broker
+      if (equalBytes(msg[1]!, this.idFrame)) continue; // our own message, echoed by the broker
       if (!this.onloop.push(msg)) {
         this.metrics.onloopDrops.value++;
         if (!this.warnedOnloopDrop) {
@@ -430,32 +433,39 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   /** Decodes and runs the handlers of one message; returns a promise only if a handler did. */
   private dispatch(msg: Message): Promise<unknown> | undefined {
     const topic = this.topicText(msg[0]!);
-    const format = msg[2]!.equals(BIN_FORMAT_FRAME) ? BIN_FORMAT : msg[2]!.toString("latin1");
+    const isBin = equalBytes(msg[2]!, BIN_FORMAT_FRAME);
     const payload = msg[3]!;
-    let pending: Promise<unknown>[] | undefined;
+    let format = BIN_FORMAT;
     try {
+      // A run of one handled event (the common case) is decoded without looking up its name.
+      const last = this.lastRegistration;
+      if (isBin && last !== undefined && this.anyHandlers.length === 0) {
+        const args = last.decl.tryDecode(payload);
+        if (args !== undefined) {
+          this.telemetry.onIncomingEvent(topic, last.decl.name);
+          return this.runHandlers(last, args);
+        }
+      }
       let name: string;
       let event: ZeekEvent | undefined;
+      if (!isBin) format = msg[2]!.toString("latin1");
       if (format === BIN_FORMAT) name = readEventName(payload);
       else if (format === JSON_FORMAT) name = (event = decodeJsonEvent(payload)).name;
       else throw new DecodeError("message", "invalid", 0, `unknown event format ${JSON.stringify(format.slice(0, 40))}`);
-      this.telemetry.onIncomingEvent(topic, name);
-      if (this.discovery && name.charCodeAt(0) === 0x43 /* C */) this.discoveryEvent(name, format, payload, event);
       const reg = this.registrations.get(name);
-      if (reg) {
-        const args = event ? reg.decl.fromEvent(event) : reg.decl.decode(payload);
-        for (const h of reg.handlers) {
-          const r = (h as (...a: readonly unknown[]) => unknown)(...args);
-          if (r instanceof Promise) (pending ??= []).push(r.catch((e: unknown) => this.handlerFailed(name, e)));
-        }
-      }
-      if (this.anyHandlers.length > 0) {
-        event ??= decodeEvent(payload);
+      if (this.discovery && name.charCodeAt(0) === 0x43 /* C */ && this.discoveryEvent(name, format, payload, event)) this.lastRegistration = undefined;
+      else if (isBin) this.lastRegistration = reg;
+      const args = reg ? (event ? reg.decl.fromEvent(event) : reg.decl.decode(payload)) : undefined;
+      if (this.anyHandlers.length > 0) event ??= decodeEvent(payload);
+      this.telemetry.onIncomingEvent(topic, name); // decoded events only
+      let pending = reg ? this.runHandlers(reg, args!) : undefined;
+      if (event !== undefined && this.anyHandlers.length > 0) {
         for (const h of this.anyHandlers) {
-          const r = h(topic, event, format as EventFormat);
-          if (r instanceof Promise) (pending ??= []).push(r.catch((e: unknown) => this.handlerFailed(name, e)));
+          const r = this.call(name, h, [topic, event, format as EventFormat]);
+          if (r !== undefined) pending = pending ? Promise.all([pending, r]) : r;
         }
       }
+      return pending;
     } catch (e) {
       if (!(e instanceof DecodeError)) {
         this.handlerFailed(topic, e);
@@ -468,23 +478,47 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         this.lastDecodeWarning = now;
         this.warn(`dropped undecodable ${format} message on ${topic}: ${e.message} (further ones within 10 s are only counted in zeek_cluster_zeromq_msg_errors_total)`);
       }
+      return undefined;
+    }
+  }
+
+  private runHandlers(reg: Registration, args: readonly unknown[]): Promise<unknown> | undefined {
+    const hs = reg.handlers;
+    if (hs.length === 1) return this.call(reg.decl.name, hs[0]!, args);
+    let pending: Promise<unknown>[] | undefined;
+    for (let i = 0; i < hs.length; i++) {
+      const r = this.call(reg.decl.name, hs[i]!, args);
+      if (r !== undefined) (pending ??= []).push(r);
     }
     return pending ? Promise.all(pending) : undefined;
   }
 
+  /** Runs one handler; a throw or rejection is reported (reporter_error) and does not stop the others. */
+  private call(name: string, h: Handler | AnyEventHandler, args: readonly unknown[]): Promise<unknown> | undefined {
+    try {
+      const r = (h as (...a: readonly unknown[]) => unknown)(...args);
+      return r instanceof Promise ? r.catch((e: unknown) => this.handlerFailed(name, e)) : undefined;
+    } catch (e) {
+      this.handlerFailed(name, e);
+      return undefined;
+    }
+  }
+
   /** The topic as text; a run of messages on one topic decodes it once. */
   private topicText(frame: Buffer): string {
-    if (this.lastTopicFrame !== undefined && frame.equals(this.lastTopicFrame)) return this.lastTopic;
+    if (this.lastTopicFrame !== undefined && equalBytes(frame, this.lastTopicFrame)) return this.lastTopic;
     this.lastTopicFrame = Buffer.from(frame); // a copy: the frame is a view into a network buffer
     return (this.lastTopic = frame.toString("utf8"));
   }
 
-  private discoveryEvent(name: string, format: string, payload: Buffer, event: ZeekEvent | undefined): void {
+  /** Feeds the hello events to discovery; true if `name` was one. */
+  private discoveryEvent(name: string, format: string, payload: Buffer, event: ZeekEvent | undefined): boolean {
     const decl = name === ZEROMQ_HELLO.name ? ZEROMQ_HELLO : name === CLUSTER_HELLO.name ? CLUSTER_HELLO : undefined;
-    if (!decl) return;
+    if (!decl) return false;
     const [n, id] = (format === BIN_FORMAT ? decl.decode(payload) : decl.fromEvent(event!)) as [string, string];
     if (decl === ZEROMQ_HELLO) this.discovery!.onZeromqHello(n, id, Date.now());
     else this.discovery!.onClusterHello(n, id);
+    return true;
   }
 
   /** Forwards a socket's monitoring events; a misconfiguration (bad CURVE keys, wrong peer) is fatal. */

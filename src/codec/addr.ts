@@ -12,7 +12,7 @@ export function isV4Mapped(a: Uint8Array): boolean {
 /** Parses IPv4 or IPv6 text (no brackets, no zone) into 16 bytes; undefined if invalid. */
 export function parseAddress(text: string): Uint8Array | undefined {
   const out = new Uint8Array(16);
-  if (parseV4Into(text, out)) return out;
+  if (writeV4Mapped(text, out, 0)) return out;
   if (!isIPv6(text) || text.includes("%")) return undefined;
   // Expand an embedded dotted quad into two groups first.
   let t = text;
@@ -35,8 +35,11 @@ export function parseAddress(text: string): Uint8Array | undefined {
   return out;
 }
 
-/** Dotted quad (no leading zeros, as node:net's isIPv4) into out[12..16] as v4-mapped. */
-function parseV4Into(t: string, out: Uint8Array): boolean {
+/**
+ * Dotted quad (no leading zeros, as node:net's isIPv4) as 16 v4-mapped bytes at out[off..];
+ * false (bytes partly written) if `t` is not one.
+ */
+export function writeV4Mapped(t: string, out: Uint8Array, off: number): boolean {
   let part = 0;
   let digits = 0;
   let value = 0;
@@ -44,7 +47,7 @@ function parseV4Into(t: string, out: Uint8Array): boolean {
     const c = i < t.length ? t.charCodeAt(i) : 0x2e;
     if (c === 0x2e) {
       if (digits === 0 || value > 255 || part > 3) return false;
-      out[12 + part++] = value;
+      out[off + 12 + part++] = value;
       digits = 0;
       value = 0;
     } else if (c >= 0x30 && c <= 0x39) {
@@ -54,8 +57,9 @@ function parseV4Into(t: string, out: Uint8Array): boolean {
     } else return false;
   }
   if (part !== 4) return false;
-  out[10] = 0xff;
-  out[11] = 0xff;
+  for (let i = off; i < off + 10; i++) out[i] = 0;
+  out[off + 10] = 0xff;
+  out[off + 11] = 0xff;
   return true;
 }
 

@@ -1,8 +1,14 @@
 // A growable big-endian byte writer for encoders: one backing Buffer, doubled on demand.
+// As a slab (take()), it hands out consecutive items as views of one chunk, so encoding a small
+// message costs neither an allocation of its own nor a copy.
+
+const SLAB_CHUNK = 64 * 1024;
 
 export class ByteWriter {
   buf: Buffer;
   pos = 0;
+  /** Start of the item being written; items before it were taken and are never overwritten. */
+  private start = 0;
 
   constructor(initial = 256) {
     this.buf = Buffer.allocUnsafe(initial);
@@ -10,11 +16,15 @@ export class ByteWriter {
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
+    // Grows in place, or (after take()) moves the item being written to a fresh chunk.
+    const used = this.pos - this.start;
+    let size = this.start === 0 ? this.buf.length * 2 : Math.max(SLAB_CHUNK, this.buf.length);
+    while (size < used + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
+    this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
+    this.pos = used;
+    this.start = 0;
   }
 
   u8(v: number): void {
@@ -100,5 +110,23 @@ export class ByteWriter {
 
   reset(): void {
     this.pos = 0;
+    this.start = 0;
+  }
+
+  /** Slab use: the item written since the last take() as a view; later writes never touch it. */
+  take(): Buffer {
+    const out = this.buf.subarray(this.start, this.pos);
+    // A nearly full or oversized chunk is left to the views into it; the next item starts afresh.
+    if (this.buf.length - this.pos < 512 || this.buf.length > 16 * SLAB_CHUNK) {
+      this.buf = Buffer.allocUnsafe(SLAB_CHUNK);
+      this.pos = 0;
+    }
+    this.start = this.pos;
+    return out;
+  }
+
+  /** Slab use: drops what was written since the last take() (e.g. after an encoding error). */
+  discard(): void {
+    this.pos = this.start;
   }
 }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { test } from "node:test";
-import { decodeEvent } from "../../src/codec/broker/event.js";
+import { decodeEvent, encodeEvent } from "../../src/codec/broker/event.js";
 import { defineEvent, eventFromSignature, type EventDecl } from "../../src/codec/broker/typed.js";
 import { parseType, z, type TypeScope } from "../../src/codec/broker/types.js";
 import { DecodeError, EncodeError } from "../../src/errors.js";
@@ -113,6 +113,33 @@ test("typed - values that do not fit the declared type are refused with the argu
   assert.throws(() => asInt.decode(e.encode([1n, { a: "x" }])), (err: unknown) => err instanceof DecodeError && err.code === "bad-tag");
   assert.throws(() => defineEvent("other", [z.count]).decode(defineEvent("e", [z.count]).encode([1n])), DecodeError);
   assert.deepEqual(e.decode(e.encode([5n, { a: "x" }])), [5n, { a: "x" }]);
+});
+
+test("typed - the compiled fast paths write what the self-describing encoder writes, edge values included", () => {
+  const e = defineEvent("edge", [z.string, z.count, z.addr, z.time, z.interval]);
+  const strings = ["", "a", "x".repeat(127), "x".repeat(128), "é", "日本", "a\udcff", "\ud83d\ude00", "\u007f"];
+  const counts = [0, 1n, 255, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, 9007199254740992n, (1n << 64n) - 1n];
+  const addrs = ["0.0.0.0", "255.255.255.255", "10.0.0.1", "::ffff:1.2.3.4", "2001:db8::1", "::"];
+  const times = [0, -1.5, 1700000000.123456, -0.000000001, 9000000000.000001, 9.2e9, -9.2e9, new Date(1700000000123)];
+  for (let i = 0; i < 200; i++) {
+    const args = [strings[i % strings.length]!, counts[i % counts.length]!, addrs[i % addrs.length]!, times[i % times.length]!, times[(i + 3) % times.length]!] as never;
+    assert.deepEqual(e.encode(args), encodeEvent(e.toEvent(args)), JSON.stringify(args, (_, v) => (typeof v === "bigint" ? `${v}n` : v)));
+  }
+  for (const bad of [["1.2.3.04", 0n, 0], ["1.2.3", 0n, 0], ["1.2.3.4.5", 0n, 0], ["256.0.0.1", 0n, 0], ["1.2.3.4", -1, 0], ["1.2.3.4", 1.5, 0], ["1.2.3.4", 0n, NaN]]) {
+    assert.throws(() => defineEvent("e", [z.addr, z.count, z.time]).encode(bad as never), EncodeError, String(bad));
+  }
+});
+
+test("typed - encoded payloads stay intact across the shared slab's chunks and failed encodes", () => {
+  const e = defineEvent("slab", [z.count, z.string]);
+  const kept: [bigint, string, Buffer][] = [];
+  for (let i = 0; i < 5000; i++) {
+    const s = "y".repeat(i % 300);
+    kept.push([BigInt(i), s, e.encode([BigInt(i), s])]);
+    if (i % 7 === 0) assert.throws(() => e.encode([-1n, "z".repeat(70_000)]), EncodeError);
+    if (i % 11 === 0) e.encode([0n, "w".repeat(100_000)]); // an item larger than a chunk
+  }
+  for (const [n, s, payload] of kept) assert.deepEqual(e.decode(payload), [n, s]);
 });
 
 test("typed - signature parser understands Zeek's type language", () => {

@@ -5,8 +5,9 @@ import { ByteWriter } from "../writer.js";
 import { BinReader } from "./bin.js";
 import { Tag, type Data } from "./data.js";
 import { METADATA_NETWORK_TIMESTAMP, writeEventHead, writeEventMetadata, type EventMetadata, type ZeekEvent } from "./event.js";
-import { fromData, toData, toNanos, writeTyped } from "./convert.js";
+import { fromData, toData, toNanos } from "./convert.js";
 import { compileReader, type TypedReader } from "./readers.js";
+import { compileWriter, type TypedWriter } from "./writers.js";
 import { parseSignature, typeName, type JsOf, type RecordField, type TypeScope, type ZType } from "./types.js";
 
 export interface EncodeEventOptions {
@@ -14,8 +15,8 @@ export interface EncodeEventOptions {
   networkTimestamp?: number;
 }
 
-// One scratch writer for encode(): events are encoded synchronously, one at a time.
-let SHARED = new ByteWriter(256);
+// encode() writes events one after another into a shared slab: synchronous, one at a time.
+const SLAB = new ByteWriter(64 * 1024);
 
 /** A declared Zeek event: encodes and decodes its arguments with their declared types. */
 export class EventDecl<A extends readonly unknown[] = unknown[]> {
@@ -23,12 +24,17 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
   /** The envelope bytes up to the first argument (no metadata): written and checked as a block. */
   private readonly head: Buffer;
   private readonly readers: readonly TypedReader[];
+  private readonly writers: readonly TypedWriter[];
+  /** "event.param" per parameter, for error messages (built once, not per event). */
+  private readonly paths: readonly string[];
   constructor(
     readonly name: string,
     readonly params: readonly RecordField[],
   ) {
     this.nameBytes = Buffer.from(name, "utf8");
     this.readers = params.map((p) => compileReader(p.type));
+    this.writers = params.map((p) => compileWriter(p.type));
+    this.paths = params.map((p) => `${name}.${p.name}`);
     const w = new ByteWriter(64);
     writeEventHead(w, name, params.length, false);
     this.head = w.finish();
@@ -49,26 +55,22 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
     if (meta) writeEventHead(w, this.name, args.length, true);
     else w.bytes(this.head);
     for (let i = 0; i < args.length; i++) {
-      const p = this.params[i]!;
-      if (args[i] === undefined && p.optional) w.u8(Tag.none);
-      else writeTyped(w, p.type, args[i], `${this.name}.${p.name}`);
+      const v = args[i];
+      if (v === undefined && this.params[i]!.optional) w.u8(Tag.none);
+      else this.writers[i]!(w, v, this.paths[i]!);
     }
     if (meta) writeEventMetadata(w, meta);
   }
 
+  /** The payload as a new Buffer (a view into a shared slab: no allocation or copy of its own). */
   encode(args: A, options?: EncodeEventOptions): Buffer {
-    const w = SHARED;
-    w.reset();
     try {
-      this.write(w, args, options);
+      this.write(SLAB, args, options);
     } catch (e) {
-      if (w.buf.length > 65536) SHARED = new ByteWriter(256); // do not keep a huge buffer
+      SLAB.discard();
       throw e;
     }
-    const out = Buffer.allocUnsafe(w.pos); // small sizes come from Node's pool
-    w.buf.copy(out, 0, 0, w.pos);
-    if (w.buf.length > 65536) SHARED = new ByteWriter(256);
-    return out;
+    return SLAB.take();
   }
 
   /** The event as self-describing data (e.g. for broker-json-v1). */
@@ -92,20 +94,31 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
     return true;
   }
 
+  /**
+   * The arguments if `payload` is this event in the common form (no metadata), undefined if it
+   * is not (another event, or metadata: use decode()); DecodeError if the arguments are bad.
+   */
+  tryDecode(payload: Uint8Array): A | undefined {
+    const r = new BinReader(payload);
+    return this.startsWithHead(r) ? this.readArgs(r, false) : undefined;
+  }
+
   /** Decodes a broker-bin-v1 payload of this event straight into typed arguments. */
   decode(payload: Uint8Array): A {
     const r = new BinReader(payload);
-    let hasMeta = false;
-    if (!this.startsWithHead(r)) {
-      // Not the common form: parse step by step for metadata or a precise error.
-      hasMeta = readEnvelopeHead(r);
-      const at = r.pos;
-      const name = r.bytes();
-      if (!name.equals(this.nameBytes)) r.fail("invalid", `event ${name.toString("utf8")}, expected ${this.name}`, at);
-      r.expectTag(Tag.vector, "argument vector");
-      const argc = r.count(1);
-      if (argc !== this.params.length) r.fail("invalid", `${this.name}: expected ${this.params.length} arguments, got ${argc}`);
-    }
+    if (this.startsWithHead(r)) return this.readArgs(r, false);
+    // Not the common form: parse step by step for metadata or a precise error.
+    const hasMeta = readEnvelopeHead(r);
+    const at = r.pos;
+    const name = r.bytes();
+    if (!name.equals(this.nameBytes)) r.fail("invalid", `event ${name.toString("utf8")}, expected ${this.name}`, at);
+    r.expectTag(Tag.vector, "argument vector");
+    const argc = r.count(1);
+    if (argc !== this.params.length) r.fail("invalid", `${this.name}: expected ${this.params.length} arguments, got ${argc}`);
+    return this.readArgs(r, hasMeta);
+  }
+
+  private readArgs(r: BinReader, hasMeta: boolean): A {
     const argc = this.params.length;
     const args: unknown[] = [];
     for (let i = 0; i < argc; i++) args.push(this.readers[i]!(r, 0));
@@ -118,15 +131,20 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
   }
 }
 
-const ONE = Buffer.from([2, 0, 0, 0, 0, 0, 0, 0, 1]);
+const ONE = [2, 0, 0, 0, 0, 0, 0, 0, 1];
+
+function isOneAt(b: Uint8Array, p: number): boolean {
+  for (let i = 0; i < 9; i++) if (b[p + i] !== ONE[i]) return false;
+  return true;
+}
 
 /** Reads up to the event name's string tag; returns whether a metadata element follows. */
 function readEnvelopeHead(r: BinReader): boolean {
   r.expectTag(Tag.vector, "event envelope vector");
   if (r.u8() !== 3) r.fail("invalid", "event envelope is not vector(3)", r.pos - 1);
   r.need(18);
-  if (!r.buf.subarray(r.pos, r.pos + 9).equals(ONE)) r.fail("invalid", "protocol version is not count 1");
-  if (!r.buf.subarray(r.pos + 9, r.pos + 18).equals(ONE)) r.fail("invalid", "message type is not count 1 (event)", r.pos + 9);
+  if (!isOneAt(r.buf, r.pos)) r.fail("invalid", "protocol version is not count 1");
+  if (!isOneAt(r.buf, r.pos + 9)) r.fail("invalid", "message type is not count 1 (event)", r.pos + 9);
   r.pos += 18;
   r.expectTag(Tag.vector, "event body vector");
   const n = r.u8();

@@ -6,6 +6,7 @@ import { LogPort, TypeTag, type LogField, type LogValue } from "../../codec/zeek
 import { escapeAsciiBytes, escapeMetaValue, hexEscape } from "./escape.js";
 import { formatAsciiDouble, formatAsciiTime } from "./numbers.js";
 import { addrText, boolOf, bytesOf, inner, integerText, kindOf, numberOf, subnetText, typeOf } from "./values.js";
+import { equalBytes } from "../../codec/bytes.js";
 
 /** The LogAscii options that shape the output (defaults are Zeek's). */
 export interface AsciiFormatOptions {
@@ -194,12 +195,6 @@ export class AsciiLogFormat {
       return hexEscape(b[0]!) + escapeAsciiBytes(b, 1, b.length, seqs, this.enableUtf8);
     return escapeAsciiBytes(b, 0, b.length, seqs, this.enableUtf8);
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 const DEFAULT_FORMAT = new AsciiLogFormat();
