@@ -1,7 +1,7 @@
 // Helpers shared by the benchmarks: statistics, child processes that print result lines, and the
 // native (libzmq C) reference programs.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -26,6 +26,7 @@ export function report(rows: [string, number][]): void {
 }
 
 export interface Child {
+  readonly pid: number;
   line(prefix: string): Promise<string>;
   exited: Promise<number | null>;
   kill(): void;
@@ -42,6 +43,7 @@ export function start(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Chi
   });
   const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
   return {
+    pid: proc.pid!,
     line(prefix) {
       const i = lines.findIndex((l) => l.startsWith(prefix));
       if (i >= 0) return Promise.resolve(lines.splice(i, 1)[0]!.slice(prefix.length).trim());
@@ -55,6 +57,13 @@ export function start(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Chi
   };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 /** Builds the C programs against libzmq3-dev, installing it first if needed (the bench runs as root). */
 export function buildNative(): string {
   if (!existsSync("/usr/include/zmq.h")) {
@@ -64,7 +73,7 @@ export function buildNative(): string {
   }
   const out = join(tmpdir(), "zeek-zmq-bench-native");
   mkdirSync(out, { recursive: true });
-  for (const name of ["proxy", "pub", "sub"]) {
+  for (const name of ["proxy", "pub", "sub", "pingpong"]) {
     execFileSync("cc", ["-O2", "-Wall", "-o", join(out, name), join(ROOT, "bench/native", `${name}.c`), "-lzmq"], { stdio: "inherit" });
   }
   return out;
