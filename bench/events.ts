@@ -3,7 +3,7 @@
 // share the two cores, as a Zeek worker, the manager's proxy thread and the manager would).
 //   e2e       ClusterNode publisher -> broker -> ClusterNode subscriber, `bench(s, c, a, t)`
 //             decoded and its handler called. Lossless: the subscriber's onloop_queue_hwm is 0 and
-//             the publisher retries a refused publish() on the next turn (xpub_sndhwm 1000);
+//             the publisher retries a refused publish() on "drain" (xpub_sndhwm 1000);
 //             the rate is the subscriber's, first to N-th handler call.
 //   C pair    bench/native pub -> broker -> bench/native sub (libzmq3-dev), same message size.
 //   brokers   TS broker (src/cluster/broker.ts, own process) and C zmq_proxy (bench/native/proxy.c).
@@ -84,7 +84,7 @@ async function rolePub(xsub: string, xpub: string, n: number): Promise<void> {
     const pump = (): void => {
       for (; i < n; i++) {
         args[1] = BigInt(i);
-        if (!node.publish(TOPIC, BENCH, args)) return void setImmediate(pump); // at xpub_sndhwm: retry next turn
+        if (!node.publish(TOPIC, BENCH, args)) return void node.once("drain", pump); // at xpub_sndhwm: retry when there is room
       }
       done();
     };

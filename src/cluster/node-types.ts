@@ -45,6 +45,11 @@ export interface ClusterNodeEvents {
   subscription: [topic: string];
   unsubscription: [topic: string];
   /**
+   * The XPUB has room again after publish() returned false at xpub_sndhwm (with
+   * connect_xpub_nodrop): a publisher that must not lose events retries then.
+   */
+  drain: [];
+  /**
    * Zeek 8.2's monitoring_event for the node's client sockets (xpub, xsub, log-push): connected,
    * disconnected, handshake succeeded / failed with its reason.
    */

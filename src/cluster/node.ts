@@ -172,6 +172,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.monitor("xsub", this.xsub);
     this.xsub.on("readable", () => this.pullXsub());
     this.xpub.on("readable", () => this.pullXpub());
+    this.xpub.on("drain", () => this.emit("drain"));
   }
 
   /** Connects to the broker, subscribes like a Zeek node of this role and waits until ready to publish. */

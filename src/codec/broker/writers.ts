@@ -47,7 +47,9 @@ function writeCount(w: ByteWriter, v: unknown, path: string): void {
 /** Seconds -> tag + int64 nanoseconds, truncated toward zero as Zeek's double->time cast. */
 function putNanos(w: ByteWriter, tag: number, t: ZType, v: unknown, path: string): void {
   const ns = typeof v === "number" ? Math.trunc(v * 1e9) : NaN;
-  if (!(ns > -9007199254740992 && ns < 9007199254740992)) return writeTyped(w, t, v, path); // Dates, NaN, huge: exact path
+  // An integer-valued double in int64 range splits exactly into 32-bit halves; Dates, NaN and
+  // out-of-range values take the general path (which explains the error).
+  if (!(ns >= -9223372036854775808 && ns < 9223372036854775808)) return writeTyped(w, t, v, path);
   w.ensure(9);
   const b = w.buf;
   const p = w.pos;
