@@ -1,4 +1,5 @@
 // A broker and two nodes of a Zeek-style cluster in one process: discovery, typed events, metrics.
+import { once } from "node:events";
 import { Broker, ClusterNode, defineEvent, layoutFromObject, z } from "zeek-zmq";
 
 const broker = new Broker({ listenXsubEndpoint: "tcp://127.0.0.1:0", listenXpubEndpoint: "tcp://127.0.0.1:0" });
@@ -28,6 +29,18 @@ await worker.start(); // resolves once ready to publish
 await up;
 worker.publish("zeek.cluster.manager", stats, ["worker-1", 42n]); // Zeek's manager topic
 await got;
+
+// A burst that must not lose events: publish() returns false at xpub_sndhwm; retry on "drain".
+const tick = defineEvent("Demo::tick", [z.count], ["n"]);
+const burst = 10_000;
+let ticks = 0;
+const all = new Promise<void>((resolve) => manager.on(tick, () => void (++ticks === burst && resolve())));
+for (let i = 0; i < burst; ) {
+  if (worker.publish("zeek.cluster.manager", tick, [BigInt(i)])) i++;
+  else await once(worker, "drain");
+}
+await all;
+console.log(`manager got all ${ticks} Demo::tick events of the burst`);
 console.log(manager.registry.render().split("\n").find((l) => l.startsWith("zeek_cluster_core_incoming_events_total")));
 await Promise.all([worker.close(), manager.close()]);
 await broker.close();

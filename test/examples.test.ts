@@ -18,5 +18,6 @@ test("examples - cluster.ts runs a broker and two nodes: node_up, a typed event,
   const out = run("cluster.js");
   assert.match(out, /worker-1 sees node_up manager \(zeromq_manager_/);
   assert.match(out, /manager got Demo::stats from worker-1: 42 conns/);
+  assert.match(out, /manager got all 10000 Demo::tick events of the burst/);
   assert.match(out, /zeek_cluster_core_incoming_events_total\{node="manager"\} [1-9]/);
 });

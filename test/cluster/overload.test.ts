@@ -4,7 +4,12 @@
 // events are dropped and counted exactly: published = received + xpub drops + onloop drops.
 // With both HWMs 0 nothing is dropped.
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { after, test } from "node:test";
+import { Broker } from "../../src/cluster/broker.js";
+import { ClusterNode } from "../../src/cluster/node.js";
+import { defineEvent } from "../../src/codec/broker/typed.js";
+import { z } from "../../src/codec/broker/types.js";
 import { type BrokerProc, type LayoutNodes, type Line, type NodeProc, type NodeStats, startBroker, startNode, stats, until } from "./helpers/procs.js";
 import type { NodeOptions } from "../../src/cluster/options.js";
 
@@ -104,4 +109,49 @@ test("overload-no-drop - with xpub_sndhwm = onloop_queue_hwm = 0 every event arr
   for (const w of ws) assert.equal((await stats(w)).xpubDrops, 0);
   for (const p of [m, ...ws]) assert.deepEqual(warnings(p, /drop/), [], `${p.label}: no drop warnings`);
   await Promise.all([m, ...ws].map((p) => p.exit()));
+});
+
+test("drain - a publisher refused at xpub_sndhwm retries on 'drain' and loses nothing", { timeout: 30_000 }, async (t) => {
+  const broker = new Broker({ listenXsubEndpoint: "tcp://127.0.0.1:0", listenXpubEndpoint: "tcp://127.0.0.1:0" });
+  const ep = await broker.start();
+  const endpoints = { connectXpubEndpoint: ep.xsub, connectXsubEndpoint: ep.xpub };
+  const seq = defineEvent("Test::seq", [z.count, z.string]);
+  const sub = new ClusterNode({ name: "sub", options: { ...endpoints, onloopQueueHwm: 0 } });
+  const pub = new ClusterNode({ name: "pub", options: { ...endpoints, xpubSndhwm: 100 } });
+  try {
+    const n = 20_000;
+    const got: bigint[] = [];
+    let badPayloads = 0;
+    const all = new Promise<void>((resolve) =>
+      sub.on(seq, (i, s) => {
+        if (s.length !== Number(i) % 200) badPayloads++;
+        if (got.push(i) === n) resolve();
+      }),
+    );
+    await sub.start();
+    sub.subscribe("test.seq");
+    await sub.ready();
+    pub.on("reporter_warning", () => undefined); // the first refusal warns, as Zeek does
+    await pub.start();
+    let refusals = 0;
+    let drains = 0;
+    for (let i = 0; i < n; ) {
+      if (pub.publish("test.seq", seq, [BigInt(i), "x".repeat(i % 200)])) i++;
+      else {
+        refusals++;
+        await once(pub, "drain");
+        drains++;
+      }
+    }
+    await all;
+    t.diagnostic(`${n} events, ${refusals} refusals at xpub_sndhwm 100, each followed by 'drain'`);
+    assert.ok(refusals > 0, "publishing in a loop hit the HWM");
+    assert.equal(drains, refusals);
+    assert.equal(pub.metrics.xpubDrops.value, refusals, "a refused publish() is counted as Zeek counts it");
+    assert.deepEqual(got, Array.from({ length: n }, (_, i) => BigInt(i)), "every event, in order");
+    assert.equal(badPayloads, 0);
+  } finally {
+    await Promise.all([pub.close(), sub.close()]);
+    await broker.close();
+  }
 });
