@@ -62,7 +62,10 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
     if (meta) writeEventMetadata(w, meta);
   }
 
-  /** The payload as a new Buffer (a view into a shared slab: no allocation or copy of its own). */
+  /**
+   * The payload as a Buffer: a view into a shared 64 KiB slab (no allocation or copy of its own),
+   * never overwritten. Holding it keeps that slab alive: copy it (Buffer.from) to keep it long.
+   */
   encode(args: A, options?: EncodeEventOptions): Buffer {
     try {
       this.write(SLAB, args, options);
