@@ -19,14 +19,12 @@ const T_ADDR: ZType = { kind: "addr" };
 
 const TWO_32 = 0x100000000;
 
-/** Tag + uint64 of a safe non-negative integer, byte by byte (no bigint, no bounds-checked calls). */
-function putCount(w: ByteWriter, v: number): void {
+/** Tag + a 64-bit big-endian integer given as its high (signed or not) and low 32-bit halves. */
+function put64(w: ByteWriter, tag: number, hi: number, lo: number): void {
   w.ensure(9);
   const b = w.buf;
   const p = w.pos;
-  const hi = Math.floor(v / TWO_32);
-  const lo = v >>> 0;
-  b[p] = Tag.count;
+  b[p] = tag;
   b[p + 1] = hi >>> 24;
   b[p + 2] = hi >>> 16;
   b[p + 3] = hi >>> 8;
@@ -36,6 +34,11 @@ function putCount(w: ByteWriter, v: number): void {
   b[p + 7] = lo >>> 8;
   b[p + 8] = lo;
   w.pos = p + 9;
+}
+
+/** Tag + uint64 of a safe non-negative integer, byte by byte (no bigint, no bounds-checked calls). */
+function putCount(w: ByteWriter, v: number): void {
+  put64(w, Tag.count, Math.floor(v / TWO_32), v >>> 0);
 }
 
 function writeCount(w: ByteWriter, v: unknown, path: string): void {
@@ -50,21 +53,8 @@ function putNanos(w: ByteWriter, tag: number, t: ZType, v: unknown, path: string
   // An integer-valued double in int64 range splits exactly into 32-bit halves; Dates, NaN and
   // out-of-range values take the general path (which explains the error).
   if (!(ns >= -9223372036854775808 && ns < 9223372036854775808)) return writeTyped(w, t, v, path);
-  w.ensure(9);
-  const b = w.buf;
-  const p = w.pos;
   const hi = Math.floor(ns / TWO_32);
-  const lo = ns - hi * TWO_32;
-  b[p] = tag;
-  b[p + 1] = hi >>> 24;
-  b[p + 2] = hi >>> 16;
-  b[p + 3] = hi >>> 8;
-  b[p + 4] = hi;
-  b[p + 5] = lo >>> 24;
-  b[p + 6] = lo >>> 16;
-  b[p + 7] = lo >>> 8;
-  b[p + 8] = lo;
-  w.pos = p + 9;
+  put64(w, tag, hi, ns - hi * TWO_32);
 }
 
 function writeTime(w: ByteWriter, v: unknown, path: string): void {
