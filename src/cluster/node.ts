@@ -4,7 +4,7 @@
 // discovery (hello -> node_up, unsubscription -> node_down) and ready-to-publish run on top.
 import { EventEmitter } from "node:events";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
-import { equalBytes } from "../codec/bytes.js";
+import { equalBytes } from "../bytes.js";
 import { decodeEvent, type ZeekEvent } from "../codec/broker/event.js";
 import { decodeJsonEvent, encodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
 import { readEventName, type EventDecl } from "../codec/broker/typed.js";

@@ -55,7 +55,7 @@ export class OnLoopQueue<T> {
     if (this.draining || this.closed || this.length === 0) return;
     if (!this.scheduled && !this.drainedThisTick) {
       this.drainedThisTick = true;
-      process.nextTick(() => (this.drainedThisTick = false));
+      process.nextTick(this.endTick);
       void this.drain();
       return;
     }
@@ -66,6 +66,10 @@ export class OnLoopQueue<T> {
       void this.drain();
     });
   }
+
+  private readonly endTick = (): void => {
+    this.drainedThisTick = false;
+  };
 
   close(): void {
     this.closed = true;

@@ -1,12 +1,12 @@
 // IP address text <-> 16-byte network-order form (IPv4 as v4-mapped ::ffff:a.b.c.d, as Broker
 // and Zeek store every address).
 import { isIPv6 } from "node:net";
+import { bytesAt } from "../bytes.js";
 
 const V4_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 
 export function isV4Mapped(a: Uint8Array): boolean {
-  for (let i = 0; i < 12; i++) if (a[i] !== V4_PREFIX[i]) return false;
-  return true;
+  return bytesAt(a, 0, V4_PREFIX);
 }
 
 /** Parses IPv4 or IPv6 text (no brackets, no zone) into 16 bytes; undefined if invalid. */

@@ -11,6 +11,7 @@ import type { MetricsRegistry } from "../telemetry/registry.js";
 import { curveKeysFrom, type CurveOption } from "../transport/curve-keys.js";
 import { Pull } from "../transport/index.js";
 import type { LogWriterManager } from "./manager.js";
+import { equalBytes } from "../bytes.js";
 
 /** Messages taken per event-loop turn, so decoding never starves the sockets (Zeek: poll_max_messages). */
 const MAX_PER_TURN = 256;
@@ -118,7 +119,7 @@ export class LogReceiver {
       return;
     }
     // Like Zeek, frames 1 and 2 (the "log-write" tag and the sender id) are not inspected.
-    if (!parts[2]!.equals(FORMAT_BYTES)) {
+    if (!equalBytes(parts[2]!, FORMAT_BYTES)) {
       this.bad(`format:${parts[2]!.toString("latin1")}`, `skipped a log-write in format ${JSON.stringify(parts[2]!.toString("latin1"))}; only ${LOG_FORMAT} is understood`);
       return;
     }

@@ -1,5 +1,6 @@
 // XPUB (libzmq xpub_t): prefix-filtered fan-out to subscribers, subscriptions delivered to the
 // application as single-frame 01/00+topic messages (wire.md §1.8), per-peer send HWM, nodrop.
+import { equalBytes } from "../bytes.js";
 import type { SocketOptions } from "./options.js";
 import type { Message, OutgoingMessage, Pipe } from "./pipe.js";
 import { ZmtpSocket } from "./socket.js";
@@ -77,10 +78,7 @@ export class XPub extends ZmtpSocket {
 
   /** Publishers mostly repeat a topic: compare with a private copy of the last one (the caller may reuse its buffer). */
   private sameAsLast(topic: Uint8Array): boolean {
-    const last = this.lastTopic;
-    if (last === null || last.length !== topic.length) return false;
-    for (let i = 0; i < last.length; i++) if (last[i] !== topic[i]) return false;
-    return true;
+    return this.lastTopic !== null && equalBytes(topic, this.lastTopic);
   }
 
   private targets(topic: Uint8Array): Pipe[] {

@@ -1,5 +1,6 @@
 // Declared Zeek events: typed encode/decode of an event's arguments in the envelope of
 // broker-bin-v1 (and, through Data, broker-json-v1).
+import { bytesAt, equalBytes } from "../../bytes.js";
 import { DecodeError, EncodeError } from "../../errors.js";
 import { ByteWriter } from "../writer.js";
 import { BinReader } from "./bin.js";
@@ -89,11 +90,8 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
   }
 
   private startsWithHead(r: BinReader): boolean {
-    const h = this.head;
-    if (r.end - r.pos < h.length) return false;
-    const b = r.buf;
-    for (let i = 0, p = r.pos; i < h.length; i++, p++) if (b[p] !== h[i]) return false;
-    r.pos += h.length;
+    if (r.end - r.pos < this.head.length || !bytesAt(r.buf, r.pos, this.head)) return false;
+    r.pos += this.head.length;
     return true;
   }
 
@@ -114,7 +112,7 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
     const hasMeta = readEnvelopeHead(r);
     const at = r.pos;
     const name = r.bytes();
-    if (!name.equals(this.nameBytes)) r.fail("invalid", `event ${name.toString("utf8")}, expected ${this.name}`, at);
+    if (!equalBytes(name, this.nameBytes)) r.fail("invalid", `event ${name.toString("utf8")}, expected ${this.name}`, at);
     r.expectTag(Tag.vector, "argument vector");
     const argc = r.count(1);
     if (argc !== this.params.length) r.fail("invalid", `${this.name}: expected ${this.params.length} arguments, got ${argc}`);
@@ -134,20 +132,16 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
   }
 }
 
+/** count 1: protocol version and message type (event) of the envelope. */
 const ONE = [2, 0, 0, 0, 0, 0, 0, 0, 1];
-
-function isOneAt(b: Uint8Array, p: number): boolean {
-  for (let i = 0; i < 9; i++) if (b[p + i] !== ONE[i]) return false;
-  return true;
-}
 
 /** Reads up to the event name's string tag; returns whether a metadata element follows. */
 function readEnvelopeHead(r: BinReader): boolean {
   r.expectTag(Tag.vector, "event envelope vector");
   if (r.u8() !== 3) r.fail("invalid", "event envelope is not vector(3)", r.pos - 1);
   r.need(18);
-  if (!isOneAt(r.buf, r.pos)) r.fail("invalid", "protocol version is not count 1");
-  if (!isOneAt(r.buf, r.pos + 9)) r.fail("invalid", "message type is not count 1 (event)", r.pos + 9);
+  if (!bytesAt(r.buf, r.pos, ONE)) r.fail("invalid", "protocol version is not count 1");
+  if (!bytesAt(r.buf, r.pos + 9, ONE)) r.fail("invalid", "message type is not count 1 (event)", r.pos + 9);
   r.pos += 18;
   r.expectTag(Tag.vector, "event body vector");
   const n = r.u8();

@@ -6,7 +6,7 @@ import { LogPort, TypeTag, type LogField, type LogValue } from "../../codec/zeek
 import { escapeAsciiBytes, escapeMetaValue, hexEscape } from "./escape.js";
 import { formatAsciiDouble, formatAsciiTime } from "./numbers.js";
 import { addrText, boolOf, bytesOf, inner, integerText, kindOf, numberOf, subnetText, typeOf } from "./values.js";
-import { equalBytes } from "../../codec/bytes.js";
+import { equalBytes } from "../../bytes.js";
 
 /** The LogAscii options that shape the output (defaults are Zeek's). */
 export interface AsciiFormatOptions {
