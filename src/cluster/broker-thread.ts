@@ -29,17 +29,27 @@ export interface BrokerThread {
 
 /**
  * Starts the broker on a worker thread; resolves once both sockets are bound. If `registry` is
- * given, Zeek's proxy counters there are kept in step with the thread's.
+ * given, Zeek's proxy counters there are kept in step with the thread's. `onFailure` hears of
+ * the thread dying afterwards (an uncaught error or an exit that close() did not ask for).
  */
-export async function startBrokerThread(opts: ThreadOptions, registry?: MetricsRegistry): Promise<BrokerThread> {
+export async function startBrokerThread(opts: ThreadOptions, registry?: MetricsRegistry, onFailure?: (error: Error) => void): Promise<BrokerThread> {
   const stats = new Float64Array(new SharedArrayBuffer(8 * 8));
   const worker = new Worker(new URL(import.meta.url), { workerData: { opts, stats } });
   const debug = (m: string) => opts.debug && process.stderr.write(`zeek-zmq broker thread: ${m}\n`);
-  const [msg] = (await Promise.race([once(worker, "message"), once(worker, "error").then(([e]) => [{ type: "error", message: String((e as Error).message) }])])) as [Ready | Failed];
+  const started = new AbortController(); // removes the losing listener of the race below
+  const [msg] = (await Promise.race([
+    once(worker, "message", { signal: started.signal }),
+    once(worker, "error", { signal: started.signal }).then(([e]) => [{ type: "error", message: String((e as Error).message) }]),
+  ]).finally(() => started.abort())) as [Ready | Failed];
   if (msg.type === "error") {
     await worker.terminate();
     throw new Error(`broker thread failed to start: ${msg.message}`);
   }
+  let stopping = false;
+  worker.on("error", (e) => onFailure?.(e instanceof Error ? e : new Error(String(e))));
+  worker.on("exit", (code) => {
+    if (!stopping) onFailure?.(new Error(`the broker thread exited (code ${code})`));
+  });
   debug(`started: xsub ${msg.xsub}, xpub ${msg.xpub}`);
   worker.unref();
   // The thread's counters, read at scrape time under Zeek's names.
@@ -49,6 +59,7 @@ export async function startBrokerThread(opts: ThreadOptions, registry?: MetricsR
     xpubEndpoint: msg.xpub,
     statistics: () => Array.from(stats),
     async close() {
+      stopping = true;
       worker.postMessage("stop");
       worker.ref(); // keep the process alive until the thread has closed its sockets
       await once(worker, "exit");

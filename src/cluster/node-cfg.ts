@@ -4,7 +4,7 @@
 
 import { isIP } from "node:net";
 import { ConfigError } from "../errors.js";
-import { type ClusterLayout, type ClusterNode, type NodeType, validateLayout } from "./layout.js";
+import { type ClusterLayout, type ClusterNode, NODE_TYPES, type NodeType, validateLayout } from "./layout.js";
 
 /** zeekctl's default `ZeekPort`. */
 export const ZEEKCTL_DEFAULT_ZEEK_PORT = 27760;
@@ -92,12 +92,12 @@ export function parseNodeCfg(text: string, source: string, opts: NodeCfgOptions 
     const where = `${source}:${s.line}: node "${s.name}"`;
     for (const k of s.values.keys())
       if (!KNOWN_KEYS.has(k)) warnings.push(`${where}: ignoring unrecognized node config option '${k}' (as zeekctl does)`);
-    const type = s.values.get("type")?.trim();
-    if (!type) throw new ConfigError("layout", `${where}: no type given (type=manager|logger|proxy|worker)`);
-    if (type === "standalone")
+    const typeText = s.values.get("type")?.trim();
+    if (!typeText) throw new ConfigError("layout", `${where}: no type given (type=manager|logger|proxy|worker)`);
+    if (typeText === "standalone")
       throw new ConfigError("layout", `${where}: type=standalone is not a cluster; zeek-zmq needs a manager (type=manager) and the other roles`);
-    if (type !== "manager" && type !== "logger" && type !== "proxy" && type !== "worker")
-      throw new ConfigError("layout", `${where}: unknown node type '${type}' (allowed: manager, logger, proxy, worker)`);
+    const type = NODE_TYPES.find((t) => t === typeText);
+    if (type === undefined) throw new ConfigError("layout", `${where}: unknown node type '${typeText}' (allowed: ${NODE_TYPES.join(", ")})`);
     const host = s.values.get("host")?.trim();
     if (!host) throw new ConfigError("layout", `${where}: no host given`);
     const iface = s.values.get("interface")?.trim();
@@ -132,7 +132,7 @@ export function parseNodeCfg(text: string, source: string, opts: NodeCfgOptions 
   // make_layout order and port allocation: control (unused here), manager, loggers, proxies, workers.
   let next = zeekPort + 2 + 1;
   const nodes: ClusterNode[] = [];
-  for (const t of ["manager", "logger", "proxy", "worker"] as const) {
+  for (const t of NODE_TYPES) {
     for (const n of byType[t]) {
       const port = next++;
       if (port > 65535) throw new ConfigError("layout", `${source}: too many nodes for ZeekPort ${zeekPort}: port ${port} exceeds 65535`);

@@ -20,7 +20,7 @@ import { startBrokerThread, type BrokerThread } from "./broker-thread.js";
 import { Discovery } from "./discovery.js";
 import { OnLoopQueue } from "./onloop.js";
 import type { ClusterLayout } from "./layout.js";
-import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
+import { DEBUG_POLL, DEBUG_THREAD, DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
 import { CLUSTER_HELLO, ZEROMQ_HELLO, type AnyEventHandler, type ClusterNodeConfig, type ClusterNodeEvents, type EventFormat, type MonitoringEvent } from "./node-types.js";
 import { defaultPools, type Pool } from "./pools.js";
 import type { PoolType } from "./layout.js";
@@ -184,7 +184,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     let connectXsub = o.connectXsubEndpoint;
     if (o.runProxyThread) {
       try {
-        this.broker = await startBrokerThread({ ...brokerOptions(o), debug: (o.debugFlags & 2) !== 0 }, this.registry);
+        this.broker = await startBrokerThread({ ...brokerOptions(o), debug: (o.debugFlags & DEBUG_THREAD) !== 0 }, this.registry, (e) =>
+          this.fatal(`the broker (run_proxy_thread) failed: ${e.message}; the cluster has no broker without it`),
+        );
       } catch (e) {
         throw new ConfigError("run_proxy_thread", (e as Error).message, { cause: e });
       }
@@ -412,7 +414,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
    */
   private pullXsub(): void {
     const batch = this.xsub.receive(this.onloop.room());
-    if (this.options.debugFlags & 1) process.stderr.write(`${LOG_PREFIX(this.name)} poll: xsub ${batch.length} messages\n`);
+    if (this.options.debugFlags & DEBUG_POLL) process.stderr.write(`${LOG_PREFIX(this.name)} poll: xsub ${batch.length} messages\n`);
     for (let i = 0; i < batch.length; i++) {
       const msg = batch[i]!;
       if (msg.length !== 4) {
@@ -528,7 +530,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   /** Forwards a socket's monitoring events; a misconfiguration (bad CURVE keys, wrong peer) is fatal. */
   private monitor(socket: MonitoringEvent["socket"], sock: ZmtpSocket): void {
     const emit = (ev: MonitoringEvent) => {
-      if (this.options.debugFlags & 2) process.stderr.write(`${LOG_PREFIX(this.name)} monitor: ${JSON.stringify(ev)}\n`);
+      if (this.options.debugFlags & DEBUG_THREAD) process.stderr.write(`${LOG_PREFIX(this.name)} monitor: ${JSON.stringify(ev)}\n`);
       this.emit("monitoring_event", ev);
     };
     sock.on("connected", (d) => emit({ socket, event: "connected", endpoint: d.endpoint, remote: d.remote, number: 0x0001, value: 0 }));

@@ -2,7 +2,7 @@
 // node_up/node_down, `hrw_topic` (rendezvous hashing, base/utils/hash_hrw.zeek) and `rr_topic`.
 
 import { type ClusterLayout, type PoolType, poolNodeNames } from "./layout.js";
-import { fnv1a32Bytes, type HrwKey, hrwSelect } from "./hrw.js";
+import { fnv1a32, type HrwKey, hrwSelect } from "./hrw.js";
 import { DEFAULT_NODE_TOPIC_PREFIX, nodeTopic, POOL_TOPICS } from "./topics.js";
 
 /** Zeek's `Cluster::PoolNode`. */
@@ -55,7 +55,7 @@ export class Pool {
     // Site id collisions are resolved with aliases "name.0", "name.1", ...
     for (let c = 0; ; c++) {
       const alias = `${name}.${c}`;
-      const siteId = fnv1a32Bytes(Buffer.from(alias, "utf8"));
+      const siteId = fnv1a32(alias);
       if (taken.has(siteId)) continue;
       const pn: PoolNode = { name, alias, siteId, alive: name === this.selfName, topic: nodeTopic(name, this.nodeTopicPrefix) };
       this.nodes.set(name, pn);

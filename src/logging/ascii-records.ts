@@ -6,6 +6,7 @@ import { LogAddr, LogPort, TypeTag, type LogField, type LogValue } from "../code
 import { AsciiLogFormat } from "./format/ascii.js";
 import { formatAsciiDouble, formatAsciiTime } from "./format/numbers.js";
 import type { ByteSink } from "./sink.js";
+import { equalBytes } from "../bytes.js";
 
 const TAB = 0x09;
 const NL = 0x0a;
@@ -60,7 +61,7 @@ function plainText(b: Uint8Array): boolean {
   }
   // "-" and "(empty)" get their first byte escaped.
   if (n === 1 && b[0] === DASH) return false;
-  if (n === 7 && b[0] === 0x28 && EMPTY.equals(b)) return false;
+  if (n === 7 && b[0] === 0x28 && equalBytes(b, EMPTY)) return false;
   return true;
 }
 

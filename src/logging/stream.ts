@@ -7,6 +7,7 @@ import type { JsOf, RecordField, ZType } from "../codec/broker/types.js";
 import { LogAddr, LogPort, LogSubnet, TypeTag, type LogBatch, type LogField, type LogValue } from "../codec/zeek-log/index.js";
 import { ConfigError, EncodeError } from "../errors.js";
 import { WRITER_ASCII } from "./manager.js";
+import { isV4Mapped } from "../codec/addr.js";
 
 /** Where batches go; LogSender is one. */
 export interface LogBatchSink {
@@ -73,7 +74,6 @@ function bad(path: string, want: string, v: unknown): never {
   throw new EncodeError(path, `expected ${want}, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`);
 }
 
-const V4_MAPPED = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 function toAddr(v: unknown, path: string): LogAddr {
   if (typeof v !== "string") bad(path, "an address string", v);
   let a: LogAddr;
@@ -83,7 +83,7 @@ function toAddr(v: unknown, path: string): LogAddr {
     throw new EncodeError(path, (e as Error).message);
   }
   // Zeek sends v4-mapped IPv6 addresses as IPv4 (fixtures/zeek-8.2.2/logs README).
-  if (a.family === 6 && V4_MAPPED.every((b, i) => a.bytes[i] === b)) return new LogAddr(4, a.bytes.slice(12));
+  if (a.family === 6 && isV4Mapped(a.bytes)) return new LogAddr(4, a.bytes.slice(12));
   return a;
 }
 

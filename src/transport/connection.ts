@@ -9,12 +9,13 @@ import { type FrameCodec, HandshakeError, type Mechanism, type MechanismSession 
 import { Opener, flushSealed, sealCommand } from "./sealed.js";
 import type { Message, Pipe } from "./pipe.js";
 import { type SocketType, compatibleTypes } from "./types.js";
+import { bytesAt } from "../bytes.js";
+import { MESSAGE_NAME } from "./curve.js";
 
 /** Bytes encoded per write when the queue is long; bodies this large or larger are written without copying. */
 const BATCH_BYTES = 256 * 1024;
 const ZERO_COPY_MIN = 16 * 1024;
 const SMALL_FRAME = 32;
-const MESSAGE_NAME = Buffer.from("\x07MESSAGE", "latin1");
 
 
 export interface ConnectionOptions {
@@ -179,7 +180,7 @@ export class Connection implements FrameSink {
     if (this.state !== "ready") throw new HandshakeError("protocol", "data frame before the handshake completed");
     if (this.codec !== null) {
       for (const f of frames) {
-        if (f.length < 8 || f.compare(MESSAGE_NAME, 0, 8, 0, 8) !== 0) throw new DecodeError("zmtp-curve", "invalid", 0, "data frame that is not a CURVE MESSAGE");
+        if (!bytesAt(f, 0, MESSAGE_NAME)) throw new DecodeError("zmtp-curve", "invalid", 0, "data frame that is not a CURVE MESSAGE");
         this.openOne(f, 8);
       }
       return;

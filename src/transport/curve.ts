@@ -53,7 +53,8 @@ const N_VOUCH = ASCII("VOUCH---");
 const N_READY = ASCII("CurveZMQREADY---");
 const N_MESSAGE_C = ASCII("CurveZMQMESSAGEC");
 const N_MESSAGE_S = ASCII("CurveZMQMESSAGES");
-const MESSAGE_NAME = ASCII("\x07MESSAGE");
+/** A CURVE MESSAGE command's name with its length byte: what every sealed frame starts with. */
+export const MESSAGE_NAME = ASCII("\x07MESSAGE");
 /** MAC bytes a box adds. */
 const MAC = 16;
 /** Largest metadata accepted in INITIATE/READY: Socket-Type and Identity are tiny. */

@@ -52,12 +52,6 @@ export class XPub extends ZmtpSocket {
     const topic = msg[0] ?? EMPTY;
     const targets = this.sameAsLast(topic) ? this.lastTargets : this.targets(topic);
     const n = targets.length;
-    if (n === 1) {
-      const pipe = targets[0]!;
-      if (pipe.full) return this.full(pipe);
-      this.enqueue(pipe, msg);
-      return true;
-    }
     if (this.noDrop) {
       for (let i = 0; i < n; i++) if (targets[i]!.full) return this.full(targets[i]!);
     }
