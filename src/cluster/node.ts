@@ -4,14 +4,13 @@
 // discovery (hello -> node_up, unsubscription -> node_down) and ready-to-publish run on top.
 import { EventEmitter } from "node:events";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
-import { equalBytes } from "../bytes.js";
 import { decodeEvent, type ZeekEvent } from "../codec/broker/event.js";
 import { decodeJsonEvent, encodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
 import { readEventName, type EventDecl } from "../codec/broker/typed.js";
 import { ConfigError, DecodeError } from "../errors.js";
 import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
-import { curveKeysFrom, HandshakeError, XPub, XSub, type Message, type ZmtpSocket } from "../transport/index.js";
+import { curveKeysFrom, HandshakeError, XPub, XSub, type PackedMessage, type ZmtpSocket } from "../transport/index.js";
 import { encodeEvent } from "../codec/broker/event.js";
 import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
@@ -94,7 +93,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private lastRegistration: Registration | undefined;
   private lastTopic = "";
   /** Received messages (frames are views into network buffers) waiting for their handlers. */
-  private readonly onloop: OnLoopQueue<Message>;
+  private readonly onloop: OnLoopQueue<PackedMessage>;
   private started = false;
   private closed = false;
   /** The embedded broker (run_proxy_thread). */
@@ -155,7 +154,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         },
       );
     }
-    this.onloop = new OnLoopQueue<Message>(
+    this.onloop = new OnLoopQueue<PackedMessage>(
       { hwm: o.onloopQueueHwm, pollMaxMessages: o.pollMaxMessages },
       (msg) => this.dispatch(msg),
       () => this.xsub.pending > 0 && this.pullXsub(),
@@ -413,15 +412,15 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
    * takes only what the dispatcher can use, leaving the rest to TCP backpressure.
    */
   private pullXsub(): void {
-    const batch = this.xsub.receive(this.onloop.room());
+    const batch = this.xsub.receivePacked(this.onloop.room());
     if (this.options.debugFlags & DEBUG_POLL) process.stderr.write(`${LOG_PREFIX(this.name)} poll: xsub ${batch.length} messages\n`);
     for (let i = 0; i < batch.length; i++) {
       const msg = batch[i]!;
-      if (msg.length !== 4) {
+      if (msg.frameCount !== 4) {
         this.metrics.msgErrors.value++;
         continue;
       }
-      if (equalBytes(msg[1]!, this.idFrame)) continue; // our own message, echoed by the broker
+      if (msg.frameEquals(1, this.idFrame)) continue; // our own message, echoed by the broker
       if (!this.onloop.push(msg)) {
         this.metrics.onloopDrops.value++;
         if (!this.warnedOnloopDrop) {
@@ -434,16 +433,15 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 
   /** Decodes and runs the handlers of one message; returns a promise only if a handler did. */
-  private dispatch(msg: Message): Promise<unknown> | undefined {
-    const topic = this.topicText(msg[0]!);
-    const isBin = equalBytes(msg[2]!, BIN_FORMAT_FRAME);
-    const payload = msg[3]!;
+  private dispatch(msg: PackedMessage): Promise<unknown> | undefined {
+    const topic = this.topicText(msg);
+    const isBin = msg.frameEquals(2, BIN_FORMAT_FRAME);
     let format = BIN_FORMAT;
     try {
       // A run of one handled event (the common case) is decoded without looking up its name.
       const last = this.lastRegistration;
       if (isBin && last !== undefined && this.anyHandlers.length === 0) {
-        const args = last.decl.tryDecode(payload);
+        const args = last.decl.tryDecode(msg.buf, msg.spans[6], msg.spans[7]);
         if (args !== undefined) {
           this.telemetry.onIncomingEvent(topic, last.decl.name);
           return this.runHandlers(last, args);
@@ -451,7 +449,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       }
       let name: string;
       let event: ZeekEvent | undefined;
-      if (!isBin) format = msg[2]!.toString("latin1");
+      const payload = msg.frame(3);
+      if (!isBin) format = msg.frame(2).toString("latin1");
       if (format === BIN_FORMAT) name = readEventName(payload);
       else if (format === JSON_FORMAT) name = (event = decodeJsonEvent(payload)).name;
       else throw new DecodeError("message", "invalid", 0, `unknown event format ${JSON.stringify(format.slice(0, 40))}`);
@@ -511,8 +510,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 
   /** The topic as text; a run of messages on one topic decodes it once. */
-  private topicText(frame: Buffer): string {
-    if (this.lastTopicFrame !== undefined && equalBytes(frame, this.lastTopicFrame)) return this.lastTopic;
+  private topicText(msg: PackedMessage): string {
+    if (this.lastTopicFrame !== undefined && msg.frameEquals(0, this.lastTopicFrame)) return this.lastTopic;
+    const frame = msg.frame(0);
     this.lastTopicFrame = Buffer.from(frame); // a copy: the frame is a view into a network buffer
     return (this.lastTopic = frame.toString("utf8"));
   }

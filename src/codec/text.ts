@@ -5,9 +5,18 @@ import { utf8SequenceLength } from "./broker/json.js";
 
 const LONE_ESCAPE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
 
+// Buffer#utf8Slice is what toString("utf8", s, e) ends in; calling it directly skips the
+// argument checks and encoding dispatch, which cost more than decoding a short string.
+type Utf8Slice = (this: Buffer, start: number, end: number) => string;
+const utf8Slice: Utf8Slice =
+  (Buffer.prototype as unknown as { utf8Slice?: Utf8Slice }).utf8Slice ??
+  function (this: Buffer, start: number, end: number): string {
+    return this.toString("utf8", start, end);
+  };
+
 /** Bytes -> string; lossless for any input. */
 export function decodeZeekString(b: Buffer, start = 0, end = b.length): string {
-  const s = b.toString("utf8", start, end);
+  const s = utf8Slice.call(b, start, end);
   if (!s.includes("\uFFFD")) return s;
   // Slow path: there was an invalid sequence (or a genuine U+FFFD): decode byte by byte.
   let out = "";

@@ -7,7 +7,8 @@ import { FLAG_MORE, FrameParser, type FrameSink, encodeCommand, encodeFrame, enc
 import { GREETING_SIZE, SIGNATURE_SIZE, checkSignature, encodeGreeting, parseGreeting } from "./greeting.js";
 import { type FrameCodec, HandshakeError, type Mechanism, type MechanismSession } from "./mechanism.js";
 import { Opener, flushSealed, sealCommand } from "./sealed.js";
-import type { Message, Pipe } from "./pipe.js";
+import type { Pipe } from "./pipe.js";
+import { PackedMessage } from "./packed.js";
 import { type SocketType, compatibleTypes } from "./types.js";
 import { bytesAt } from "../bytes.js";
 import { MESSAGE_NAME } from "./curve.js";
@@ -34,7 +35,7 @@ export interface ConnectionOptions {
 /** Callbacks into the owning socket. */
 export interface ConnectionOwner {
   onHandshake(conn: Connection): void;
-  onMessage(conn: Connection, frames: Message): void;
+  onMessage(conn: Connection, msg: PackedMessage): void;
   /** A pipe that was full has room again. */
   onDrain(conn: Connection): void;
   /** A network read was fully processed (batch boundary for "readable"). */
@@ -167,7 +168,7 @@ export class Connection implements FrameSink {
         const msg = Buffer.allocUnsafe(1 + data.length);
         msg[0] = name === "SUBSCRIBE" ? 1 : 0;
         data.copy(msg, 1);
-        this.owner.onMessage(this, [msg]);
+        this.owner.onMessage(this, PackedMessage.single(msg));
         return;
       }
       default:
@@ -176,16 +177,17 @@ export class Connection implements FrameSink {
     }
   }
 
-  onMessage(frames: Message): void {
+  onMessage(msg: PackedMessage): void {
     if (this.state !== "ready") throw new HandshakeError("protocol", "data frame before the handshake completed");
     if (this.codec !== null) {
-      for (const f of frames) {
+      for (let i = 0; i < msg.frameCount; i++) {
+        const f = msg.frame(i);
         if (!bytesAt(f, 0, MESSAGE_NAME)) throw new DecodeError("zmtp-curve", "invalid", 0, "data frame that is not a CURVE MESSAGE");
         this.openOne(f, 8);
       }
       return;
     }
-    this.owner.onMessage(this, frames);
+    this.owner.onMessage(this, msg);
   }
 
   /** True while an opened inner command is dispatched (so onCommand treats it as clear). */
@@ -217,7 +219,7 @@ export class Connection implements FrameSink {
     }
     this.peerSocketType = peerType;
     this.codec = this.session!.codec;
-    if (this.codec !== null) this.opener = new Opener(this.codec, this.opts.maxMessageSize, (frames) => this.owner.onMessage(this, frames));
+    if (this.codec !== null) this.opener = new Opener(this.codec, this.opts.maxMessageSize, (frames) => this.owner.onMessage(this, PackedMessage.of(frames)));
     this.state = "ready";
     this.parser.handshaking = false;
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);

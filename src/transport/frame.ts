@@ -1,8 +1,10 @@
 // ZMTP 3.x framing (RFC 23 / 37): flags(1) | size(1 or 8, BE) | body. A resumable parser that
-// hands out zero-copy subarrays of the received chunk whenever a frame lies inside one chunk,
-// plus the encoders for frame headers and the commands the NULL mechanism needs.
+// hands out messages as spans of the received chunk whenever a message lies inside one chunk
+// (no copy, no view per frame), plus the encoders for frame headers and the commands the NULL
+// mechanism needs.
 import { constants } from "node:buffer";
 import { DecodeError } from "../errors.js";
+import { PackedMessage } from "./packed.js";
 
 export const FLAG_MORE = 0x01;
 export const FLAG_LONG = 0x02;
@@ -16,10 +18,10 @@ export const MAX_COMMAND = 1 << 20;
 /** Frames per message; libzmq has no limit, but an endless run of empty MORE frames must not grow memory forever. */
 export const MAX_FRAMES_PER_MESSAGE = 65536;
 
-/** Receives what the parser decodes. Frames are views into network buffers: do not mutate. */
+/** Receives what the parser decodes. Messages and command data share network buffers: do not mutate. */
 export interface FrameSink {
-  /** A complete message (all frames up to the one without MORE). The array is owned by the sink. */
-  onMessage(frames: Buffer[]): void;
+  /** A complete message (all frames up to the one without MORE). */
+  onMessage(msg: PackedMessage): void;
   /** A command frame: `name` is its ASCII name, `data` the bytes after the name. */
   onCommand(name: string, data: Buffer): void;
 }
@@ -39,7 +41,12 @@ export class FrameParser {
   private bodyHave = 0;
   private bodyNeed = -1;
   private bodyFlags = 0;
-  private frames: Buffer[] = [];
+  /** The chunk holding every frame of the current message so far, while they all lie in one. */
+  private msgBuf: Buffer | null = null;
+  private spans: number[] = [];
+  /** Frames of a message that crossed a chunk boundary (packed into one buffer at its end). */
+  private split: Buffer[] | null = null;
+  private frameCount = 0;
   private msgBytes = 0;
 
   /** While true only commands are accepted, so an unauthenticated peer cannot make us buffer data. */
@@ -50,7 +57,7 @@ export class FrameParser {
 
   /** True when no partial frame or message is pending (the stream ended on a message boundary). */
   get idle(): boolean {
-    return this.headLen === 0 && this.bodyNeed < 0 && this.frames.length === 0;
+    return this.headLen === 0 && this.bodyNeed < 0 && this.frameCount === 0;
   }
 
   feed(buf: Buffer, sink: FrameSink): void {
@@ -80,7 +87,7 @@ export class FrameParser {
       this.checkFrame(flags, size, pos);
       if (start + size <= end) {
         pos = start + size;
-        this.deliver(flags, buf.subarray(start, pos), sink, start);
+        this.deliver(flags, buf, start, pos, sink);
       } else {
         this.bodyFlags = flags;
         this.bodyNeed = size;
@@ -112,7 +119,7 @@ export class FrameParser {
     this.bodyParts = [];
     this.bodyNeed = -1;
     this.bodyHave = 0;
-    this.deliver(this.bodyFlags, body, sink, 0);
+    this.deliver(this.bodyFlags, body, 0, body.length, sink);
     if (want === buf.length) {
       this.consumed += buf.length;
       return -1;
@@ -137,7 +144,7 @@ export class FrameParser {
     this.headLen = 0;
     this.checkFrame(flags, size, at - this.consumed);
     if (pos + size <= buf.length) {
-      this.deliver(flags, buf.subarray(pos, pos + size), sink, pos);
+      this.deliver(flags, buf, pos, pos + size, sink);
       return pos + size;
     }
     this.bodyFlags = flags;
@@ -158,7 +165,7 @@ export class FrameParser {
     if (flags & 0xf8) this.fail("bad-tag", pos, `reserved frame flag bits set (0x${flags.toString(16)})`);
     if (flags & FLAG_COMMAND) {
       if (flags & FLAG_MORE) this.fail("invalid", pos, "command frame with MORE flag");
-      if (this.frames.length > 0) this.fail("invalid", pos, "command frame inside a multi-part message");
+      if (this.frameCount > 0) this.fail("invalid", pos, "command frame inside a multi-part message");
       if (size > MAX_COMMAND) this.fail("too-large", pos, `command of ${size} bytes exceeds ${MAX_COMMAND}`);
     } else {
       if (this.handshaking) this.fail("invalid", pos, "data frame before the handshake completed");
@@ -166,24 +173,37 @@ export class FrameParser {
       if (this.maxMessageSize >= 0 && total > this.maxMessageSize) {
         this.fail("too-large", pos, `message of ${total} bytes exceeds the maximum message size ${this.maxMessageSize}`);
       }
-      if (this.frames.length >= MAX_FRAMES_PER_MESSAGE) this.fail("too-large", pos, `more than ${MAX_FRAMES_PER_MESSAGE} frames in one message`);
+      if (this.frameCount >= MAX_FRAMES_PER_MESSAGE) this.fail("too-large", pos, `more than ${MAX_FRAMES_PER_MESSAGE} frames in one message`);
       this.msgBytes = total;
     }
   }
 
-  private deliver(flags: number, body: Buffer, sink: FrameSink, pos: number): void {
+  /** Hands on the frame buf[start, end) (`start` is also the error offset within the chunk). */
+  private deliver(flags: number, buf: Buffer, start: number, end: number, sink: FrameSink): void {
     if (flags & FLAG_COMMAND) {
-      const n = body.length > 0 ? body[0]! : -1;
-      if (n < 1 || n + 1 > body.length) this.fail("truncated", pos, "command frame without a complete name");
-      sink.onCommand(body.toString("latin1", 1, n + 1), body.subarray(n + 1));
+      const n = end > start ? buf[start]! : -1;
+      if (n < 1 || start + n + 1 > end) this.fail("truncated", start, "command frame without a complete name");
+      sink.onCommand(buf.toString("latin1", start + 1, start + n + 1), buf.subarray(start + n + 1, end));
       return;
     }
-    this.frames.push(body);
+    this.frameCount++;
+    if (this.split !== null) this.split.push(buf.subarray(start, end));
+    else if (this.msgBuf === null || this.msgBuf === buf) {
+      this.msgBuf = buf;
+      this.spans.push(start, end);
+    } else {
+      // The message continues in another chunk: keep its frames so far as views.
+      this.split = new PackedMessage(this.msgBuf, this.spans).frames();
+      this.split.push(buf.subarray(start, end));
+    }
     if ((flags & FLAG_MORE) === 0) {
-      const frames = this.frames;
-      this.frames = [];
+      const msg = this.split !== null ? PackedMessage.of(this.split) : new PackedMessage(buf, this.spans);
+      this.msgBuf = null;
+      this.spans = [];
+      this.split = null;
+      this.frameCount = 0;
       this.msgBytes = 0;
-      sink.onMessage(frames);
+      sink.onMessage(msg);
     }
   }
 

@@ -2,6 +2,7 @@
 // connection encodes them (send HWM), inbound ones until the application takes them (receive
 // HWM). Queues are growable ring buffers, bounded by the HWM checks of their users.
 import type { Connection } from "./connection.js";
+import type { PackedMessage } from "./packed.js";
 
 /** A ZeroMQ message: its frames. Received frames are views into network buffers. */
 export type Message = Buffer[];
@@ -64,7 +65,7 @@ export class Queue<T> {
 /** One peer (or, for a connect endpoint without `immediate`, one endpoint across reconnects). */
 export class Pipe {
   readonly out = new Queue<OutgoingMessage>();
-  readonly in = new Queue<Message>();
+  readonly in = new Queue<PackedMessage>();
   /** The live connection, or null while (re)connecting. */
   conn: Connection | null = null;
   /** Set when a send found this pipe full; cleared (with a "drain" event) once it has room. */

@@ -1,5 +1,6 @@
 // PUB: an XPUB that keeps subscriptions to itself (libzmq pub_t): nothing is ever received.
-import type { Message, Pipe } from "./pipe.js";
+import type { PackedMessage } from "./packed.js";
+import type { Pipe } from "./pipe.js";
 import type { SocketType } from "./types.js";
 import { XPub, type XPubOptions } from "./xpub.js";
 
@@ -10,6 +11,6 @@ export class Pub extends XPub {
   constructor(options: PubOptions = {}) {
     super(options);
   }
-  protected override notify(_pipe: Pipe, _msg: Message): void {}
-  protected override upstream(_pipe: Pipe, _msg: Message): void {}
+  protected override notify(_pipe: Pipe, _msg: PackedMessage): void {}
+  protected override upstream(_pipe: Pipe, _msg: PackedMessage): void {}
 }

@@ -5,7 +5,7 @@ import type { Socket as NetSocket } from "node:net";
 import { DecodeError } from "../errors.js";
 import { MAX_FRAMES_PER_MESSAGE, headerSize, writeHeader } from "./frame.js";
 import { type FrameCodec, WRAP_COMMAND, WRAP_MORE } from "./mechanism.js";
-import type { Message, OutgoingMessage, Queue } from "./pipe.js";
+import type { OutgoingMessage, Queue } from "./pipe.js";
 
 const BATCH_BYTES = 256 * 1024;
 const ZERO_COPY_MIN = 16 * 1024;
@@ -87,7 +87,7 @@ export class Opener {
   constructor(
     private readonly codec: FrameCodec,
     private readonly maxMessageSize: number,
-    private readonly deliver: (frames: Message) => void,
+    private readonly deliver: (frames: Buffer[]) => void,
   ) {}
 
   /** Opens one body (`offset` = first byte after the name); returns an inner command, else null. */

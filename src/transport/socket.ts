@@ -8,6 +8,7 @@ import { Connection, type ConnectionOwner } from "./connection.js";
 import { HandshakeError } from "./mechanism.js";
 import { type Endpoint, bindHost, checkFamily, formatEndpoint, parseEndpoint } from "./endpoint.js";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.js";
+import type { PackedMessage } from "./packed.js";
 import { type Message, type OutgoingMessage, Pipe } from "./pipe.js";
 import type { SocketType } from "./types.js";
 
@@ -91,7 +92,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   /** A pipe left the socket for good. */
   protected abstract pipeDetached(pipe: Pipe): void;
   /** A message from a peer. Default: queue it for receive(). */
-  protected pipeMessage(pipe: Pipe, msg: Message): void {
+  protected pipeMessage(pipe: Pipe, msg: PackedMessage): void {
     this.queueInbound(pipe, msg);
   }
   /** A pipe's connection completed its handshake (also after a reconnect of a persistent pipe). */
@@ -283,8 +284,8 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     }
   }
 
-  onMessage(conn: Connection, frames: Message): void {
-    this.pipeMessage(conn.pipe!, frames);
+  onMessage(conn: Connection, msg: PackedMessage): void {
+    this.pipeMessage(conn.pipe!, msg);
   }
 
   onDrain(conn: Connection): void {
@@ -355,7 +356,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   // ---- inbound -----------------------------------------------------------------------------
 
   /** Queues a received message; "readable" is signalled once per network read, not per message. */
-  protected queueInbound(pipe: Pipe, msg: Message): void {
+  protected queueInbound(pipe: Pipe, msg: PackedMessage): void {
     if (pipe.in.length === 0) this.readers.push(pipe);
     pipe.in.push(msg);
     if (this.pendingIn++ === 0) this.readablePending = true;
@@ -372,10 +373,16 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
 
   /**
    * Takes up to `max` received messages, fair-queued across peers (one message per peer in
-   * turn). Returns an empty array when none are waiting; listen for "readable" or use batches().
+   * turn), each as its frames. Returns an empty array when none are waiting; listen for
+   * "readable" or use batches().
    */
   receive(max = Infinity): Message[] {
-    const out: Message[] = [];
+    return this.receivePacked(max).map((m) => m.frames());
+  }
+
+  /** receive() for hot readers: each message as spans of one buffer, no view per frame. */
+  receivePacked(max = Infinity): PackedMessage[] {
+    const out: PackedMessage[] = [];
     const readers = this.readers;
     while (out.length < max && readers.length > 0) {
       if (this.rr >= readers.length) this.rr = 0;

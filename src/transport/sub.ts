@@ -1,5 +1,6 @@
 // SUB: an XSUB with subscribe()/unsubscribe() and receive-side prefix filtering (libzmq sub_t).
-import type { Message, OutgoingMessage, Pipe } from "./pipe.js";
+import type { PackedMessage } from "./packed.js";
+import type { OutgoingMessage, Pipe } from "./pipe.js";
 import { SubscriptionTrie } from "./trie.js";
 import type { SocketType } from "./types.js";
 import { XSub } from "./xsub.js";
@@ -36,7 +37,7 @@ export class Sub extends XSub {
     else this.filter.remove(t, true);
   }
 
-  protected override pipeMessage(pipe: Pipe, msg: Message): void {
-    if (this.filter.matches(msg[0]!)) this.queueInbound(pipe, msg);
+  protected override pipeMessage(pipe: Pipe, msg: PackedMessage): void {
+    if (this.filter.matches(msg.frame(0))) this.queueInbound(pipe, msg);
   }
 }

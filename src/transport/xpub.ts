@@ -2,7 +2,8 @@
 // application as single-frame 01/00+topic messages (wire.md §1.8), per-peer send HWM, nodrop.
 import { equalBytes } from "../bytes.js";
 import type { SocketOptions } from "./options.js";
-import type { Message, OutgoingMessage, Pipe } from "./pipe.js";
+import { PackedMessage } from "./packed.js";
+import type { OutgoingMessage, Pipe } from "./pipe.js";
 import { ZmtpSocket } from "./socket.js";
 import { SubscriptionTrie } from "./trie.js";
 import type { SocketType } from "./types.js";
@@ -95,9 +96,9 @@ export class XPub extends ZmtpSocket {
     this.lastTopic = null;
   }
 
-  protected override pipeMessage(pipe: Pipe, msg: Message): void {
-    const f = msg[0]!;
-    if (msg.length === 1 && f.length > 0 && f[0]! <= 1) {
+  protected override pipeMessage(pipe: Pipe, msg: PackedMessage): void {
+    if (msg.frameCount === 1 && msg.frameLength(0) > 0 && msg.buf[msg.spans[0]!]! <= 1) {
+      const f = msg.frame(0);
       const topic = f.subarray(1);
       const key = topic.toString("latin1");
       let topics = this.topicsOf.get(pipe);
@@ -119,12 +120,12 @@ export class XPub extends ZmtpSocket {
   }
 
   /** Delivers a (un)subscription to the application. */
-  protected notify(pipe: Pipe, msg: Message): void {
+  protected notify(pipe: Pipe, msg: PackedMessage): void {
     this.queueInbound(pipe, msg);
   }
 
   /** Data from a subscriber that is not a subscription: passed to the application unchanged. */
-  protected upstream(pipe: Pipe, msg: Message): void {
+  protected upstream(pipe: Pipe, msg: PackedMessage): void {
     this.queueInbound(pipe, msg);
   }
 
@@ -143,7 +144,7 @@ export class XPub extends ZmtpSocket {
         const msg = Buffer.allocUnsafe(1 + topic.length);
         msg[0] = 0;
         topic.copy(msg, 1);
-        this.notify(pipe, [msg]);
+        this.notify(pipe, PackedMessage.single(msg));
       }
     }
   }

@@ -117,8 +117,8 @@ export const curveTargets: FuzzTarget[] = [
       let opened = 0;
       new FrameParser(1 << 16).feed(Buffer.from(input), {
         onCommand: (_name, data) => void codec.open(data, 0),
-        onMessage: (frames) => {
-          for (const f of frames) opened += codec.open(f, 8).length;
+        onMessage: (msg) => {
+          for (const f of msg.frames()) opened += codec.open(f, 8).length;
         },
       });
       return opened;

@@ -6,6 +6,7 @@ import { ConfigError, DecodeError } from "../../src/errors.js";
 import { FrameParser, type FrameSink, encodeCommand, encodeFrame, encodeProperties, parseProperties } from "../../src/transport/frame.js";
 import { encodeGreeting, parseGreeting } from "../../src/transport/greeting.js";
 import { parseEndpoint } from "../../src/transport/endpoint.js";
+import type { PackedMessage } from "../../src/transport/packed.js";
 import { NULL_GREETING, READY, h } from "./raw.js";
 
 function record(): { sink: FrameSink; out: string[] } {
@@ -13,7 +14,7 @@ function record(): { sink: FrameSink; out: string[] } {
   return {
     out,
     sink: {
-      onMessage: (frames) => out.push(`msg:${frames.map((f) => f.toString("hex")).join(",")}`),
+      onMessage: (msg) => out.push(`msg:${msg.frames().map((f) => f.toString("hex")).join(",")}`),
       onCommand: (name, data) => out.push(`cmd:${name}:${data.toString("hex")}`),
     },
   };
@@ -55,11 +56,26 @@ describe("FrameParser", () => {
     }
   });
 
-  test("frames inside one chunk are zero-copy views", () => {
-    const frames: Buffer[] = [];
-    const chunk = encodeFrame(Buffer.from("abc"));
-    new FrameParser().feed(chunk, { onMessage: (f) => frames.push(...f), onCommand: () => {} });
-    assert.equal(frames[0]!.buffer, chunk.buffer);
+  test("a message inside one chunk is spans of that chunk (no copy); one split across chunks is packed into one buffer", () => {
+    const msgs: PackedMessage[] = [];
+    const sink: FrameSink = { onMessage: (m) => msgs.push(m), onCommand: () => {} };
+    const chunk = Buffer.concat([encodeFrame(Buffer.from("topic"), true), encodeFrame(Buffer.from("abc"))]);
+    const parser = new FrameParser();
+    parser.feed(chunk, sink);
+    assert.equal(msgs[0]!.buf, chunk);
+    assert.deepEqual(msgs[0]!.spans, [2, 7, 9, 12]);
+    // The same message cut inside its second frame, then between its frames.
+    for (const cut of [10, 7]) {
+      parser.feed(chunk.subarray(0, cut), sink);
+      parser.feed(chunk.subarray(cut), sink);
+    }
+    for (const m of msgs.slice(1)) {
+      assert.deepEqual(m.frames().map(String), ["topic", "abc"]);
+      assert.equal(m.frameCount, 2);
+      assert.ok(m.frameEquals(0, Buffer.from("topic")) && !m.frameEquals(1, Buffer.from("abd")));
+    }
+    assert.equal(msgs.length, 3);
+    assert.ok(parser.idle);
   });
 
   const bad: [string, Buffer, string, number][] = [

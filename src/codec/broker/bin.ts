@@ -11,20 +11,35 @@ export const FORMAT = "broker-bin-v1";
 /** Nesting limit for containers; Zeek's own values are far shallower. */
 export const MAX_DEPTH = 64;
 
+const EMPTY = Buffer.alloc(0);
+
+/** Signed big-endian int32 at `p`; the caller checked the bounds (cheaper than readInt32BE's checks). */
+export function be32(b: Buffer, p: number): number {
+  return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+}
+
 /** Cursor over a broker-bin-v1 buffer. Exposed so typed decoders can share the primitives. */
 export class BinReader {
-  pos: number;
-  readonly end: number;
-  readonly buf: Buffer;
+  pos = 0;
+  end = 0;
+  buf: Buffer = EMPTY;
+  /** Where the input starts in `buf`: error offsets are relative to it. */
+  private base = 0;
 
   constructor(input: Uint8Array, start = 0, end = input.length) {
+    this.reset(input, start, end);
+  }
+
+  /** Points the reader at new input (hot paths reuse one reader instead of allocating one per message). */
+  reset(input: Uint8Array, start = 0, end = input.length): this {
     this.buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    this.pos = start;
+    this.pos = this.base = start;
     this.end = end;
+    return this;
   }
 
   fail(code: DecodeError["code"], detail: string, at = this.pos): never {
-    throw new DecodeError(FORMAT, code, at, detail);
+    throw new DecodeError(FORMAT, code, at - this.base, detail);
   }
 
   need(n: number): void {
@@ -65,8 +80,8 @@ export class BinReader {
   u64(): bigint {
     this.need(8);
     const b = this.buf;
-    const hi = b.readUInt32BE(this.pos);
-    const lo = b.readUInt32BE(this.pos + 4);
+    const hi = be32(b, this.pos) >>> 0;
+    const lo = be32(b, this.pos + 4) >>> 0;
     this.pos += 8;
     return hi < 0x200000 ? BigInt(hi * 0x100000000 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
   }
@@ -74,8 +89,8 @@ export class BinReader {
   i64(): bigint {
     this.need(8);
     const b = this.buf;
-    const hi = b.readInt32BE(this.pos);
-    const lo = b.readUInt32BE(this.pos + 4);
+    const hi = be32(b, this.pos);
+    const lo = be32(b, this.pos + 4) >>> 0;
     this.pos += 8;
     return hi >= -0x200000 && hi < 0x200000 ? BigInt(hi * 0x100000000 + lo) : (BigInt(hi) << 32n) + BigInt(lo);
   }
@@ -83,8 +98,8 @@ export class BinReader {
   /** int64 nanoseconds as a double (Zeek's time/interval conversion: ns / 1e9). */
   nsAsSeconds(): number {
     this.need(8);
-    const hi = this.buf.readInt32BE(this.pos);
-    const lo = this.buf.readUInt32BE(this.pos + 4);
+    const hi = be32(this.buf, this.pos);
+    const lo = be32(this.buf, this.pos + 4) >>> 0;
     this.pos += 8;
     // hi * 2^32 is exact, so the sum rounds once: the same double as C's int64 -> double.
     return (hi * 0x100000000 + lo) / 1e9;
@@ -93,7 +108,8 @@ export class BinReader {
   /** Skips a varbyte-length string and returns its [start, end) in `buf`. */
   stringSpan(): number {
     const start = this.pos;
-    const n = this.varbyte();
+    // Lengths below 128 (one varbyte) are the common case.
+    const n = start < this.end && this.buf[start]! < 0x80 ? this.buf[this.pos++]! : this.varbyte();
     if (n > this.end - this.pos) this.fail("truncated", `string of ${n} bytes exceeds the input`, start);
     this.pos += n;
     return this.pos - n;

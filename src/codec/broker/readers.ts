@@ -1,14 +1,13 @@
 // Readers compiled once per declared type that decode values straight from broker-bin-v1 bytes
 // (the hot path of typed events): plain functions for scalars, so no closure per message.
-import { DecodeError } from "../../errors.js";
 import { decodeZeekString } from "../text.js";
-import { BinReader, MAX_DEPTH } from "./bin.js";
+import { BinReader, MAX_DEPTH, be32 } from "./bin.js";
 import { Tag } from "./data.js";
 import { addrText, fromData } from "./convert.js";
 import { typeName, type ZType } from "./types.js";
 
-function mismatch(at: number, t: ZType, got: string): never {
-  throw new DecodeError("broker-bin-v1", "bad-tag", at, `expected ${typeName(t)}, got ${got}`);
+function mismatch(r: BinReader, at: number, t: ZType, got: string): never {
+  r.fail("bad-tag", `expected ${typeName(t)}, got ${got}`, at);
 }
 
 const TAG_NAMES = ["none", "boolean", "count", "integer", "real", "string", "address", "subnet", "port", "timestamp", "timespan", "enum-value", "set", "table", "vector"];
@@ -18,7 +17,7 @@ export type TypedReader = (r: BinReader, depth: number) => unknown;
 
 function expectTag(r: BinReader, tag: number, t: ZType): void {
   const got = r.u8();
-  if (got !== tag) mismatch(r.pos - 1, t, TAG_NAMES[got] ?? `tag ${got}`);
+  if (got !== tag) mismatch(r, r.pos - 1, t, TAG_NAMES[got] ?? `tag ${got}`);
 }
 
 // Scalar readers are plain functions, so a compiled event decoder costs no closure per message.
@@ -66,7 +65,7 @@ function readAddr(r: BinReader): unknown {
   const b = r.buf;
   const p = r.pos;
   r.pos += 16;
-  if (b.readUInt32BE(p) === 0 && b.readUInt32BE(p + 4) === 0 && b.readUInt32BE(p + 8) === 0xffff) return `${b[p + 12]}.${b[p + 13]}.${b[p + 14]}.${b[p + 15]}`;
+  if (be32(b, p) === 0 && be32(b, p + 4) === 0 && be32(b, p + 8) === 0xffff) return `${b[p + 12]}.${b[p + 13]}.${b[p + 14]}.${b[p + 15]}`;
   return addrText(b.subarray(p, p + 16));
 }
 

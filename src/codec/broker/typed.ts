@@ -28,6 +28,7 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
   private readonly writers: readonly TypedWriter[];
   /** "event.param" per parameter, for error messages (built once, not per event). */
   private readonly paths: readonly string[];
+  private readonly reader = new BinReader(Buffer.alloc(0));
   constructor(
     readonly name: string,
     readonly params: readonly RecordField[],
@@ -96,17 +97,19 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
   }
 
   /**
-   * The arguments if `payload` is this event in the common form (no metadata), undefined if it
-   * is not (another event, or metadata: use decode()); DecodeError if the arguments are bad.
+   * The arguments if `payload` (or its bytes [start, end)) is this event in the common form (no
+   * metadata), undefined if it is not (another event, or metadata: use decode()); DecodeError if
+   * the arguments are bad.
    */
-  tryDecode(payload: Uint8Array): A | undefined {
-    const r = new BinReader(payload);
+  tryDecode(payload: Uint8Array, start = 0, end = payload.length): A | undefined {
+    // Decoding runs no user code, so one reader per declaration is never in use twice.
+    const r = this.reader.reset(payload, start, end);
     return this.startsWithHead(r) ? this.readArgs(r, false) : undefined;
   }
 
   /** Decodes a broker-bin-v1 payload of this event straight into typed arguments. */
   decode(payload: Uint8Array): A {
-    const r = new BinReader(payload);
+    const r = this.reader.reset(payload);
     if (this.startsWithHead(r)) return this.readArgs(r, false);
     // Not the common form: parse step by step for metadata or a precise error.
     const hasMeta = readEnvelopeHead(r);
