@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import { ProxyMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
-import { XPub, XSub, type CurveOption, type Message, type SocketEvents } from "../transport/index.js";
+import { XPub, XSub, type CurveOption, type PackedMessage, type SocketEvents } from "../transport/index.js";
 import { curveKeysFrom } from "../transport/curve-keys.js";
 import { DEFAULT_LISTEN_XPUB_ENDPOINT, DEFAULT_LISTEN_XSUB_ENDPOINT, type NodeOptions } from "./options.js";
 
@@ -64,13 +64,7 @@ export function connectableEndpoint(bound: string): string {
   return bound.replace(/^tcp:\/\/0\.0\.0\.0:/, "tcp://127.0.0.1:").replace(/^tcp:\/\/\[::\]:/, "tcp://[::1]:");
 }
 
-const NO_BACKLOG: Message[] = [];
-
-function bytesOf(msg: Message): number {
-  let n = 0;
-  for (let i = 0; i < msg.length; i++) n += msg[i]!.length;
-  return n;
-}
+const NO_BACKLOG: PackedMessage[] = [];
 
 export class Broker extends EventEmitter<BrokerEvents> {
   readonly metrics: ProxyMetrics;
@@ -82,7 +76,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
   private readonly xpub: XPub;
   private readonly batch: number;
   /** Messages the XPUB refused (nodrop at HWM), in order; forwarding waits for "drain". */
-  private backlog: Message[] = NO_BACKLOG;
+  private backlog: PackedMessage[] = NO_BACKLOG;
   private forwardScheduled = false;
   private forwarding = false;
 
@@ -146,12 +140,13 @@ export class Broker extends EventEmitter<BrokerEvents> {
       }
       this.backlog = NO_BACKLOG;
     }
-    const msgs = this.xsub.receive(this.batch);
+    // Forwarded as received (spans of the network chunks): no view per frame.
+    const msgs = this.xsub.receivePacked(this.batch);
     let frames = 0;
     let bytes = 0;
     for (let i = 0; i < msgs.length; i++) {
-      frames += msgs[i]!.length;
-      bytes += bytesOf(msgs[i]!);
+      frames += msgs[i]!.frameCount;
+      bytes += msgs[i]!.byteLength;
     }
     const m = this.metrics;
     m.frontendMessagesReceived.value += frames;
@@ -172,28 +167,28 @@ export class Broker extends EventEmitter<BrokerEvents> {
   }
 
   /** Sends `msgs` in order until the XPUB refuses one; returns how many went out. */
-  private send(msgs: Message[]): number {
+  private send(msgs: PackedMessage[]): number {
     for (let i = 0; i < msgs.length; i++) if (!this.xpub.send(msgs[i]!)) return i;
     return msgs.length;
   }
 
-  private countSent(msgs: Message[], n: number): void {
+  private countSent(msgs: PackedMessage[], n: number): void {
     const m = this.metrics;
     for (let i = 0; i < n; i++) {
-      m.backendMessagesSent.value += msgs[i]!.length;
-      m.backendBytesSent.value += bytesOf(msgs[i]!);
+      m.backendMessagesSent.value += msgs[i]!.frameCount;
+      m.backendBytesSent.value += msgs[i]!.byteLength;
     }
   }
 
   /** Subscriptions: XPUB -> XSUB (which reference-counts and forwards to every publisher). */
   private forwardSubscriptions(): void {
     const m = this.metrics;
-    for (const msg of this.xpub.receive()) {
-      const bytes = bytesOf(msg);
-      m.backendMessagesReceived.value += msg.length;
+    for (const msg of this.xpub.receivePacked()) {
+      const bytes = msg.byteLength;
+      m.backendMessagesReceived.value += msg.frameCount;
       m.backendBytesReceived.value += bytes;
       this.xsub.send(msg);
-      m.frontendMessagesSent.value += msg.length;
+      m.frontendMessagesSent.value += msg.frameCount;
       m.frontendBytesSent.value += bytes;
     }
   }

@@ -3,20 +3,16 @@
 // frames are parsed zero-copy and handed to the owner. Heartbeats (PING/PONG) per RFC 37.
 import type { Socket as NetSocket } from "node:net";
 import { DecodeError } from "../errors.js";
-import { FLAG_MORE, FrameParser, type FrameSink, encodeCommand, encodeFrame, encodePing, parsePing, writeHeader } from "./frame.js";
+import { FrameParser, type FrameSink, encodeCommand, encodeFrame, encodePing, parsePing } from "./frame.js";
 import { GREETING_SIZE, SIGNATURE_SIZE, checkSignature, encodeGreeting, parseGreeting } from "./greeting.js";
 import { type FrameCodec, HandshakeError, type Mechanism, type MechanismSession } from "./mechanism.js";
-import { Opener, flushSealed, sealCommand } from "./sealed.js";
+import { Opener, sealCommand } from "./sealed.js";
+import { flushPlain, flushSealed } from "./flush.js";
 import type { Pipe } from "./pipe.js";
 import { PackedMessage } from "./packed.js";
 import { type SocketType, compatibleTypes } from "./types.js";
 import { bytesAt } from "../bytes.js";
 import { MESSAGE_NAME } from "./curve.js";
-
-/** Bytes encoded per write when the queue is long; bodies this large or larger are written without copying. */
-const BATCH_BYTES = 256 * 1024;
-const ZERO_COPY_MIN = 16 * 1024;
-const SMALL_FRAME = 32;
 
 
 export interface ConnectionOptions {
@@ -247,74 +243,8 @@ export class Connection implements FrameSink {
   flush(): void {
     const pipe = this.pipe;
     if (pipe === null || this.state !== "ready") return;
-    if (this.codec !== null) {
-      flushSealed(this.codec, pipe.out, this.socket);
-      if (pipe.blocked && !pipe.full) this.owner.onDrain(this);
-      return;
-    }
-    const q = pipe.out;
-    const sock = this.socket;
-    while (q.length > 0 && !sock.writableNeedDrain) {
-      let n = 0;
-      let bytes = 0;
-      let large = 0;
-      while (n < q.length && bytes < BATCH_BYTES) {
-        const m = q.peek(n);
-        for (let i = 0; i < m.length; i++) {
-          const len = m[i]!.length;
-          if (len >= ZERO_COPY_MIN) {
-            bytes += 9;
-            large++;
-          } else bytes += len > 255 ? len + 9 : len + 2;
-        }
-        n++;
-      }
-      const buf = Buffer.allocUnsafe(bytes);
-      let pos = 0;
-      if (large === 0) {
-        for (let k = 0; k < n; k++) {
-          const m = q.peek(k);
-          const last = m.length - 1;
-          for (let i = 0; i <= last; i++) {
-            const f = m[i]!;
-            const len = f.length;
-            if (len <= 255) {
-              buf[pos] = i < last ? FLAG_MORE : 0;
-              buf[pos + 1] = len;
-              pos += 2;
-            } else pos = writeHeader(buf, pos, i < last ? FLAG_MORE : 0, len);
-            if (len <= SMALL_FRAME) {
-              // Topics, node ids and format names: a loop is cheaper than set()'s native call.
-              for (let j = 0; j < len; j++) buf[pos + j] = f[j]!;
-            } else buf.set(f, pos);
-            pos += len;
-          }
-        }
-        sock.write(buf);
-      } else {
-        sock.cork();
-        let seg = 0;
-        for (let k = 0; k < n; k++) {
-          const m = q.peek(k);
-          const last = m.length - 1;
-          for (let i = 0; i <= last; i++) {
-            const f = m[i]!;
-            pos = writeHeader(buf, pos, i < last ? FLAG_MORE : 0, f.length);
-            if (f.length >= ZERO_COPY_MIN) {
-              sock.write(buf.subarray(seg, pos));
-              sock.write(f);
-              seg = pos;
-            } else {
-              buf.set(f, pos);
-              pos += f.length;
-            }
-          }
-        }
-        if (pos > seg) sock.write(buf.subarray(seg, pos));
-        sock.uncork();
-      }
-      q.drop(n);
-    }
+    if (this.codec !== null) flushSealed(this.codec, pipe.out, this.socket);
+    else flushPlain(pipe.out, this.socket);
     if (pipe.blocked && !pipe.full) this.owner.onDrain(this);
   }
 

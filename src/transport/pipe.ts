@@ -6,8 +6,11 @@ import type { PackedMessage } from "./packed.js";
 
 /** A ZeroMQ message: its frames. Received frames are views into network buffers. */
 export type Message = Buffer[];
-/** What callers may send: frames as any Uint8Array (Buffers are written without copying when large). */
-export type OutgoingMessage = ReadonlyArray<Uint8Array>;
+/**
+ * What callers may send: frames as any Uint8Array (Buffers are written without copying when
+ * large), or a received PackedMessage forwarded as it is (a proxy's hot path).
+ */
+export type OutgoingMessage = ReadonlyArray<Uint8Array> | PackedMessage;
 
 /** FIFO ring buffer; O(1) push/shift, no per-item allocation once grown. */
 export class Queue<T> {

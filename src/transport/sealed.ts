@@ -1,59 +1,9 @@
-// Writing through a FrameCodec (CURVE): each queued frame becomes one sealed MESSAGE frame with
-// the inner MORE flag, coalesced into few large socket writes like the plaintext path. Large
-// boxes are written as their own buffer instead of being copied again.
-import type { Socket as NetSocket } from "node:net";
+// CURVE framing around a FrameCodec: commands sealed as MESSAGEs with the inner COMMAND flag,
+// and MESSAGE bodies opened back into commands and multi-part messages. (Sealed writing of
+// queued messages is in flush.ts.)
 import { DecodeError } from "../errors.js";
 import { MAX_FRAMES_PER_MESSAGE, headerSize, writeHeader } from "./frame.js";
 import { type FrameCodec, WRAP_COMMAND, WRAP_MORE } from "./mechanism.js";
-import type { OutgoingMessage, Queue } from "./pipe.js";
-
-const BATCH_BYTES = 256 * 1024;
-const ZERO_COPY_MIN = 16 * 1024;
-
-/** Seals and writes queued messages until the socket pushes back. */
-export function flushSealed(codec: FrameCodec, q: Queue<OutgoingMessage>, sock: NetSocket): void {
-  const over = codec.overhead;
-  const pre = codec.prefixSize;
-  while (q.length > 0 && !sock.writableNeedDrain) {
-    let n = 0;
-    let bytes = 0;
-    while (n < q.length && bytes < BATCH_BYTES) {
-      const m = q.peek(n);
-      for (let i = 0; i < m.length; i++) {
-        const body = m[i]!.length + over;
-        bytes += body >= ZERO_COPY_MIN ? 9 + pre : headerSize(body) + body;
-      }
-      n++;
-    }
-    const buf = Buffer.allocUnsafe(bytes);
-    let pos = 0;
-    let seg = 0;
-    sock.cork();
-    for (let k = 0; k < n; k++) {
-      const m = q.peek(k);
-      const last = m.length - 1;
-      for (let i = 0; i <= last; i++) {
-        const f = m[i]!;
-        const body = f.length + over;
-        // Outer flags stay 00/02: MORE travels inside the box (wire.md §1.10).
-        pos = writeHeader(buf, pos, 0, body);
-        const box = codec.seal(i < last ? WRAP_MORE : 0, f, buf, pos);
-        pos += pre;
-        if (body >= ZERO_COPY_MIN) {
-          sock.write(buf.subarray(seg, pos));
-          sock.write(box);
-          seg = pos;
-        } else {
-          buf.set(box, pos);
-          pos += box.length;
-        }
-      }
-    }
-    if (pos > seg) sock.write(buf.subarray(seg, pos));
-    sock.uncork();
-    q.drop(n);
-  }
-}
 
 /**
  * One sealed frame carrying a command (`name` given: inner COMMAND flag, body = name-len, name,

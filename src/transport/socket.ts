@@ -8,7 +8,7 @@ import { Connection, type ConnectionOwner } from "./connection.js";
 import { HandshakeError } from "./mechanism.js";
 import { type Endpoint, bindHost, checkFamily, formatEndpoint, parseEndpoint } from "./endpoint.js";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.js";
-import type { PackedMessage } from "./packed.js";
+import { PackedMessage } from "./packed.js";
 import { type Message, type OutgoingMessage, Pipe } from "./pipe.js";
 import type { SocketType } from "./types.js";
 
@@ -321,7 +321,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
 
   /** Queues `msg` on `pipe` (caller checked the HWM) and arranges a flush. */
   protected enqueue(pipe: Pipe, msg: OutgoingMessage): void {
-    if (msg.length === 0) throw new TypeError("a ZeroMQ message needs at least one frame");
+    if (!(msg instanceof PackedMessage) && msg.length === 0) throw new TypeError("a ZeroMQ message needs at least one frame");
     pipe.out.push(msg);
     const conn = pipe.conn;
     if (conn === null) return;

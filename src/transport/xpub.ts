@@ -50,8 +50,14 @@ export class XPub extends ZmtpSocket {
    */
   send(msg: OutgoingMessage): boolean {
     if (this.trie.size === 0) return true;
-    const topic = msg[0] ?? EMPTY;
-    const targets = this.sameAsLast(topic) ? this.lastTargets : this.targets(topic);
+    let targets: Pipe[];
+    if (msg instanceof PackedMessage) {
+      const last = this.lastTopic;
+      targets = last !== null && msg.frameEquals(0, last) ? this.lastTargets : this.targets(msg.frame(0));
+    } else {
+      const topic = msg[0] ?? EMPTY;
+      targets = this.sameAsLast(topic) ? this.lastTargets : this.targets(topic);
+    }
     const n = targets.length;
     if (this.noDrop) {
       for (let i = 0; i < n; i++) if (targets[i]!.full) return this.full(targets[i]!);

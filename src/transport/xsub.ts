@@ -1,6 +1,7 @@
 // XSUB (libzmq xsub_t): everything from publishers is delivered; 01/00+topic written by the
 // application are forwarded upstream with reference counting, and the subscription set is
 // replayed (sorted, unique, as SUBSCRIBE commands) to every newly connected publisher (§1.8).
+import { PackedMessage } from "./packed.js";
 import type { OutgoingMessage, Pipe } from "./pipe.js";
 import { ZmtpSocket } from "./socket.js";
 import type { SocketType } from "./types.js";
@@ -16,8 +17,8 @@ export class XSub extends ZmtpSocket {
    * swallowed). Other data goes to every publisher with room. Always returns true (XSUB drops, as libzmq).
    */
   send(msg: OutgoingMessage): boolean {
-    const f = msg[0];
-    if (msg.length === 1 && f !== undefined && f.length > 0 && f[0]! <= 1) {
+    const f = msg instanceof PackedMessage ? (msg.frameCount === 1 ? msg.frame(0) : undefined) : msg.length === 1 ? msg[0] : undefined;
+    if (f !== undefined && f.length > 0 && f[0]! <= 1) {
       const key = Buffer.from(f.buffer, f.byteOffset + 1, f.length - 1).toString("latin1");
       const count = this.subscriptions.get(key) ?? 0;
       if (f[0] === 1) {

@@ -1,0 +1,140 @@
+// Writing a pipe's queued messages to its connection: a batch of messages is encoded into one
+// buffer and written with one socket write, until the socket pushes back. Bodies of 16 KiB or
+// more are written as their own buffers instead of being copied. The plaintext path handles
+// PackedMessage spans directly (a proxy forwards without making views); the CURVE path seals
+// each frame into a MESSAGE with the inner MORE flag.
+import type { Socket as NetSocket } from "node:net";
+import { FLAG_MORE, headerSize, writeHeader } from "./frame.js";
+import { type FrameCodec, WRAP_MORE } from "./mechanism.js";
+import { PackedMessage } from "./packed.js";
+import type { OutgoingMessage, Queue } from "./pipe.js";
+
+/** Bytes encoded per write when the queue is long. */
+const BATCH_BYTES = 256 * 1024;
+/** Bodies this large or larger are written without copying. */
+const ZERO_COPY_MIN = 16 * 1024;
+/** Topics, node ids and format names: a loop copies these faster than a native call. */
+const SMALL_FRAME = 32;
+
+/** Encoded size of a frame of `len` bytes in a batch buffer (a large body only has its header there). */
+function batchBytes(len: number): number {
+  return len >= ZERO_COPY_MIN ? 9 : len > 255 ? len + 9 : len + 2;
+}
+
+/** Writes queued messages in the clear until the socket pushes back. */
+export function flushPlain(q: Queue<OutgoingMessage>, sock: NetSocket): void {
+  while (q.length > 0 && !sock.writableNeedDrain) {
+    let n = 0;
+    let bytes = 0;
+    let large = 0;
+    while (n < q.length && bytes < BATCH_BYTES) {
+      const m = q.peek(n++);
+      if (m instanceof PackedMessage) {
+        const sp = m.spans;
+        for (let i = 0; i < sp.length; i += 2) {
+          const len = sp[i + 1]! - sp[i]!;
+          if (len >= ZERO_COPY_MIN) large++;
+          bytes += batchBytes(len);
+        }
+      } else {
+        for (let i = 0; i < m.length; i++) {
+          const len = m[i]!.length;
+          if (len >= ZERO_COPY_MIN) large++;
+          bytes += batchBytes(len);
+        }
+      }
+    }
+    const buf = Buffer.allocUnsafe(bytes);
+    if (large > 0) sock.cork();
+    let pos = 0;
+    // Start of the part of `buf` not yet written (a large body interrupts the batch).
+    let seg = 0;
+    for (let k = 0; k < n; k++) {
+      const m = q.peek(k);
+      if (m instanceof PackedMessage) {
+        const src = m.buf;
+        const sp = m.spans;
+        const last = sp.length - 2;
+        for (let i = 0; i <= last; i += 2) {
+          const s = sp[i]!;
+          const len = sp[i + 1]! - s;
+          pos = writeHeader(buf, pos, i < last ? FLAG_MORE : 0, len);
+          if (len <= SMALL_FRAME) for (let j = 0; j < len; j++) buf[pos + j] = src[s + j]!;
+          else if (len < ZERO_COPY_MIN) src.copy(buf, pos, s, s + len);
+          else {
+            sock.write(buf.subarray(seg, pos));
+            sock.write(src.subarray(s, s + len));
+            seg = pos;
+            continue;
+          }
+          pos += len;
+        }
+      } else {
+        const last = m.length - 1;
+        for (let i = 0; i <= last; i++) {
+          const f = m[i]!;
+          const len = f.length;
+          pos = writeHeader(buf, pos, i < last ? FLAG_MORE : 0, len);
+          if (len <= SMALL_FRAME) for (let j = 0; j < len; j++) buf[pos + j] = f[j]!;
+          else if (len < ZERO_COPY_MIN) buf.set(f, pos);
+          else {
+            sock.write(buf.subarray(seg, pos));
+            sock.write(f);
+            seg = pos;
+            continue;
+          }
+          pos += len;
+        }
+      }
+    }
+    if (pos > seg) sock.write(seg === 0 && pos === buf.length ? buf : buf.subarray(seg, pos));
+    if (large > 0) sock.uncork();
+    q.drop(n);
+  }
+}
+
+/** Seals and writes queued messages until the socket pushes back. */
+export function flushSealed(codec: FrameCodec, q: Queue<OutgoingMessage>, sock: NetSocket): void {
+  const over = codec.overhead;
+  const pre = codec.prefixSize;
+  while (q.length > 0 && !sock.writableNeedDrain) {
+    let n = 0;
+    let bytes = 0;
+    while (n < q.length && bytes < BATCH_BYTES) {
+      const m = q.peek(n++);
+      const frames = m instanceof PackedMessage ? m.frames() : m;
+      for (let i = 0; i < frames.length; i++) {
+        const body = frames[i]!.length + over;
+        bytes += body >= ZERO_COPY_MIN ? 9 + pre : headerSize(body) + body;
+      }
+    }
+    const buf = Buffer.allocUnsafe(bytes);
+    let pos = 0;
+    let seg = 0;
+    sock.cork();
+    for (let k = 0; k < n; k++) {
+      const m = q.peek(k);
+      const frames = m instanceof PackedMessage ? m.frames() : m;
+      const last = frames.length - 1;
+      for (let i = 0; i <= last; i++) {
+        const f = frames[i]!;
+        const body = f.length + over;
+        // Outer flags stay 00/02: MORE travels inside the box (wire.md §1.10).
+        pos = writeHeader(buf, pos, 0, body);
+        const box = codec.seal(i < last ? WRAP_MORE : 0, f, buf, pos);
+        pos += pre;
+        if (body >= ZERO_COPY_MIN) {
+          sock.write(buf.subarray(seg, pos));
+          sock.write(box);
+          seg = pos;
+        } else {
+          buf.set(box, pos);
+          pos += box.length;
+        }
+      }
+    }
+    if (pos > seg) sock.write(buf.subarray(seg, pos));
+    sock.uncork();
+    q.drop(n);
+  }
+}
