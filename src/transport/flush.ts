@@ -1,8 +1,8 @@
 // Writing a pipe's queued messages to its connection: a batch of messages is encoded into one
 // buffer and written with one socket write, until the socket pushes back. Bodies of 16 KiB or
-// more are written as their own buffers instead of being copied. The plaintext path handles
-// PackedMessage spans directly (a proxy forwards without making views); the CURVE path seals
-// each frame into a MESSAGE with the inner MORE flag.
+// more are written as their own buffers instead of being copied. The plaintext path copies a
+// PackedMessage's wire image (or its spans) directly, so a proxy forwards without making views;
+// the CURVE path seals each frame into a MESSAGE with the inner MORE flag.
 import type { Socket as NetSocket } from "node:net";
 import { FLAG_MORE, headerSize, writeHeader } from "./frame.js";
 import { type FrameCodec, WRAP_MORE } from "./mechanism.js";
@@ -21,6 +21,11 @@ function batchBytes(len: number): number {
   return len >= ZERO_COPY_MIN ? 9 : len > 255 ? len + 9 : len + 2;
 }
 
+function copyRun(buf: Buffer, pos: number, src: Buffer, start: number, end: number): number {
+  buf.set(src.subarray(start, end), pos);
+  return pos + end - start;
+}
+
 /** Writes queued messages in the clear until the socket pushes back. */
 export function flushPlain(q: Queue<OutgoingMessage>, sock: NetSocket): void {
   while (q.length > 0 && !sock.writableNeedDrain) {
@@ -31,6 +36,11 @@ export function flushPlain(q: Queue<OutgoingMessage>, sock: NetSocket): void {
       const m = q.peek(n++);
       if (m instanceof PackedMessage) {
         const sp = m.spans;
+        const wire = sp[sp.length - 1]! - m.wireStart;
+        if (m.wireStart >= 0 && wire < ZERO_COPY_MIN) {
+          bytes += wire;
+          continue;
+        }
         for (let i = 0; i < sp.length; i += 2) {
           const len = sp[i + 1]! - sp[i]!;
           if (len >= ZERO_COPY_MIN) large++;
@@ -49,8 +59,33 @@ export function flushPlain(q: Queue<OutgoingMessage>, sock: NetSocket): void {
     let pos = 0;
     // Start of the part of `buf` not yet written (a large body interrupts the batch).
     let seg = 0;
+    // Received messages are copied as they arrived, headers and all; messages that lay next to
+    // each other in one network chunk (a proxy's common case) are copied together.
+    let run: Buffer | null = null;
+    let runStart = 0;
+    let runEnd = 0;
     for (let k = 0; k < n; k++) {
       const m = q.peek(k);
+      if (m instanceof PackedMessage) {
+        const src = m.buf;
+        const sp = m.spans;
+        const last = sp.length - 2;
+        const end = sp[last + 1]!;
+        if (m.wireStart >= 0 && end - m.wireStart < ZERO_COPY_MIN) {
+          if (run === src && runEnd === m.wireStart) runEnd = end;
+          else {
+            if (run !== null) pos = copyRun(buf, pos, run, runStart, runEnd);
+            run = src;
+            runStart = m.wireStart;
+            runEnd = end;
+          }
+          continue;
+        }
+      }
+      if (run !== null) {
+        pos = copyRun(buf, pos, run, runStart, runEnd);
+        run = null;
+      }
       if (m instanceof PackedMessage) {
         const src = m.buf;
         const sp = m.spans;
@@ -87,6 +122,7 @@ export function flushPlain(q: Queue<OutgoingMessage>, sock: NetSocket): void {
         }
       }
     }
+    if (run !== null) pos = copyRun(buf, pos, run, runStart, runEnd);
     if (pos > seg) sock.write(seg === 0 && pos === buf.length ? buf : buf.subarray(seg, pos));
     if (large > 0) sock.uncork();
     q.drop(n);

@@ -47,6 +47,8 @@ export class FrameParser {
   /** Frames of a message that crossed a chunk boundary (packed into one buffer at its end). */
   private split: Buffer[] | null = null;
   private frameCount = 0;
+  /** Header offset of the current message's first frame in msgBuf, or -1 if it is not there whole. */
+  private wireStart = -1;
   private msgBytes = 0;
 
   /** While true only commands are accepted, so an unauthenticated peer cannot make us buffer data. */
@@ -86,8 +88,9 @@ export class FrameParser {
       }
       this.checkFrame(flags, size, pos);
       if (start + size <= end) {
+        const hdr = pos;
         pos = start + size;
-        this.deliver(flags, buf, start, pos, sink);
+        this.deliver(flags, buf, start, pos, sink, hdr);
       } else {
         this.bodyFlags = flags;
         this.bodyNeed = size;
@@ -119,7 +122,7 @@ export class FrameParser {
     this.bodyParts = [];
     this.bodyNeed = -1;
     this.bodyHave = 0;
-    this.deliver(this.bodyFlags, body, 0, body.length, sink);
+    this.deliver(this.bodyFlags, body, 0, body.length, sink, -1);
     if (want === buf.length) {
       this.consumed += buf.length;
       return -1;
@@ -144,7 +147,7 @@ export class FrameParser {
     this.headLen = 0;
     this.checkFrame(flags, size, at - this.consumed);
     if (pos + size <= buf.length) {
-      this.deliver(flags, buf, pos, pos + size, sink);
+      this.deliver(flags, buf, pos, pos + size, sink, -1);
       return pos + size;
     }
     this.bodyFlags = flags;
@@ -178,15 +181,18 @@ export class FrameParser {
     }
   }
 
-  /** Hands on the frame buf[start, end) (`start` is also the error offset within the chunk). */
-  private deliver(flags: number, buf: Buffer, start: number, end: number, sink: FrameSink): void {
+  /**
+   * Hands on the frame buf[start, end) (`start` is also the error offset within the chunk);
+   * `hdr` is where its header starts in `buf`, or -1 if the header is not there whole.
+   */
+  private deliver(flags: number, buf: Buffer, start: number, end: number, sink: FrameSink, hdr: number): void {
     if (flags & FLAG_COMMAND) {
       const n = end > start ? buf[start]! : -1;
       if (n < 1 || start + n + 1 > end) this.fail("truncated", start, "command frame without a complete name");
       sink.onCommand(buf.toString("latin1", start + 1, start + n + 1), buf.subarray(start + n + 1, end));
       return;
     }
-    this.frameCount++;
+    if (this.frameCount++ === 0) this.wireStart = hdr;
     if (this.split !== null) this.split.push(buf.subarray(start, end));
     else if (this.msgBuf === null || this.msgBuf === buf) {
       this.msgBuf = buf;
@@ -197,7 +203,8 @@ export class FrameParser {
       this.split.push(buf.subarray(start, end));
     }
     if ((flags & FLAG_MORE) === 0) {
-      const msg = this.split !== null ? PackedMessage.of(this.split) : new PackedMessage(buf, this.spans);
+      // Frames parsed one after another from one chunk are contiguous, headers included.
+      const msg = this.split !== null ? PackedMessage.of(this.split) : new PackedMessage(buf, this.spans, this.wireStart);
       this.msgBuf = null;
       this.spans = [];
       this.split = null;

@@ -10,6 +10,12 @@ export class PackedMessage {
     readonly buf: Buffer,
     /** start, end of frame 0, start, end of frame 1, ... */
     readonly spans: readonly number[],
+    /**
+     * Where the first frame's ZMTP header starts in `buf` when buf[wireStart, end of the last
+     * frame) is the whole message exactly as a plaintext peer sent it (a proxy writes it on in one
+     * copy); -1 otherwise.
+     */
+    readonly wireStart = -1,
   ) {}
 
   /** A single-frame message around `frame` (no copy). */

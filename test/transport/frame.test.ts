@@ -64,12 +64,14 @@ describe("FrameParser", () => {
     parser.feed(chunk, sink);
     assert.equal(msgs[0]!.buf, chunk);
     assert.deepEqual(msgs[0]!.spans, [2, 7, 9, 12]);
+    assert.equal(msgs[0]!.wireStart, 0); // chunk[0, 12) is the message as sent: a proxy copies it once
     // The same message cut inside its second frame, then between its frames.
     for (const cut of [10, 7]) {
       parser.feed(chunk.subarray(0, cut), sink);
       parser.feed(chunk.subarray(cut), sink);
     }
     for (const m of msgs.slice(1)) {
+      assert.equal(m.wireStart, -1);
       assert.deepEqual(m.frames().map(String), ["topic", "abc"]);
       assert.equal(m.frameCount, 2);
       assert.ok(m.frameEquals(0, Buffer.from("topic")) && !m.frameEquals(1, Buffer.from("abd")));
