@@ -85,12 +85,15 @@ function openBox(box: Uint8Array, n: Uint8Array, pk: Uint8Array, sk: Uint8Array)
   }
 }
 
+/** A MESSAGE's body beyond its payload: name "MESSAGE" with its length byte, short nonce, MAC, inner flags. */
+const MESSAGE_OVERHEAD = 8 + 8 + MAC + 1;
+
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.length);
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
 /** MESSAGE encryption with the session key; nonces count up from the handshake's. Exported for the fuzzers. */
 export class CurveCodec implements FrameCodec {
-  readonly overhead = 8 + 8 + MAC + 1;
+  readonly overhead = MESSAGE_OVERHEAD;
   readonly prefixSize = 16;
   private readonly sendNonce = Buffer.alloc(24);
   private readonly recvNonce = Buffer.alloc(24);
@@ -144,7 +147,6 @@ export class CurveCodec implements FrameCodec {
 type ClientState = "hello" | "welcome" | "ready" | "done";
 
 class ClientSession implements MechanismSession {
-  readonly plaintext = false;
   codec: CurveCodec | null = null;
   private state: ClientState = "hello";
   private readonly short = na().crypto_box_keypair();
@@ -224,7 +226,6 @@ function refusedByServer(data: Buffer): HandshakeError {
 type ServerState = "hello" | "initiate" | "done";
 
 class ServerSession implements MechanismSession {
-  readonly plaintext = false;
   codec: CurveCodec | null = null;
   private state: ServerState = "hello";
   private clientShort: Uint8Array | null = null;
@@ -309,7 +310,7 @@ class ServerSession implements MechanismSession {
 export function curveMechanism(role: { server: CurveServerKeys } | { client: CurveClientKeys }): Mechanism {
   return {
     name: "CURVE",
-    frameOverhead: 33,
+    frameOverhead: MESSAGE_OVERHEAD,
     session: (properties) => ("server" in role ? new ServerSession(role.server, properties) : new ClientSession(role.client, properties)),
     prepare: loadSodium,
   };

@@ -20,8 +20,6 @@ export interface MechanismSession {
    * complete. Throws HandshakeError (or DecodeError) to refuse the peer.
    */
   onCommand(name: string, data: Buffer): { send: Buffer[]; done?: HandshakeResult };
-  /** True when data frames pass unchanged (NULL); a wrapping mechanism leaves this false. */
-  readonly plaintext: boolean;
   /** For a wrapping mechanism: encrypts/decrypts frames once the handshake is done; null before and for NULL. */
   readonly codec: FrameCodec | null;
   /** Explains why the peer closed during the handshake, when the mechanism can tell (e.g. a wrong CURVE key). */
@@ -90,7 +88,6 @@ export class HandshakeError extends ZeekZmqError {
 }
 
 class NullSession implements MechanismSession {
-  readonly plaintext = true;
   readonly codec = null;
   constructor(private readonly props: ReadonlyArray<readonly [string, Uint8Array]>) {}
   start(): Buffer[] {

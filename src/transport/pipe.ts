@@ -73,16 +73,12 @@ export class Pipe {
   conn: Connection | null = null;
   /** Set when a send found this pipe full; cleared (with a "drain" event) once it has room. */
   blocked = false;
-  /** False once detached from its socket. */
-  alive = true;
   /** Queued for the socket's next flush turn. */
   dirty = false;
 
   constructor(
     readonly sendHwm: number,
     readonly receiveHwm: number,
-    /** The connect endpoint this pipe belongs to, or the remote address of an accepted peer. */
-    readonly endpoint: string,
   ) {}
 
   /** libzmq: HWM 0 means no limit. */
@@ -92,5 +88,14 @@ export class Pipe {
 
   get inboundFull(): boolean {
     return this.receiveHwm > 0 && this.in.length >= this.receiveHwm;
+  }
+
+  /**
+   * A paused reader resumes at libzmq's low-water mark (pipe.cpp compute_lwm), not as soon as
+   * one message was taken, so a busy reader does not stop and restart the socket per read.
+   */
+  get inboundLow(): boolean {
+    const hwm = this.receiveHwm;
+    return hwm <= 0 || this.in.length <= (hwm > 2048 ? hwm - 1024 : (hwm + 1) >> 1);
   }
 }

@@ -144,7 +144,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     const c: Connector = { endpoint: ep, text: endpoint, pipe: null, conn: null, pending: null, timer: null, delay: this.opts.reconnectInterval, lingerDone: null };
     this.connectors.push(c);
     if (!this.opts.immediate) {
-      c.pipe = this.newPipe(endpoint);
+      c.pipe = this.newPipe();
       this.attach(c.pipe);
     }
     if (this.prepared) void this.prepared.then(() => this.closed || this.dial(c));
@@ -237,8 +237,8 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     return conn;
   }
 
-  private newPipe(endpoint: string): Pipe {
-    return new Pipe(this.opts.sendHighWaterMark, this.opts.receiveHighWaterMark, endpoint);
+  private newPipe(): Pipe {
+    return new Pipe(this.opts.sendHighWaterMark, this.opts.receiveHighWaterMark);
   }
 
   private attach(pipe: Pipe): void {
@@ -247,7 +247,6 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   }
 
   private detach(pipe: Pipe): void {
-    pipe.alive = false;
     const i = this.pipes.indexOf(pipe);
     if (i >= 0) this.pipes.splice(i, 1);
     pipe.out.clear();
@@ -267,7 +266,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     if (c !== null && c.pipe !== null) {
       pipe = c.pipe;
     } else {
-      pipe = this.newPipe(c !== null ? c.text : conn.remote);
+      pipe = this.newPipe();
       this.attach(pipe);
     }
     if (c !== null) c.delay = this.opts.reconnectInterval;
@@ -390,7 +389,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
       out.push(pipe.in.shift()!);
       if (pipe.in.length === 0) readers.splice(this.rr, 1);
       else if (readers.length > 1) this.rr++;
-      if (pipe.conn !== null && !pipe.inboundFull) pipe.conn.resume();
+      if (pipe.conn !== null && pipe.inboundLow) pipe.conn.resume();
     }
     this.pendingIn -= out.length;
     return out;

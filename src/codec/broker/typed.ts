@@ -124,8 +124,26 @@ export class EventDecl<A extends readonly unknown[] = unknown[]> {
 
   private readArgs(r: BinReader, hasMeta: boolean): A {
     const argc = this.params.length;
-    const args: unknown[] = [];
-    for (let i = 0; i < argc; i++) args.push(this.readers[i]!(r, 0));
+    const rd = this.readers;
+    // Small arities as literals: a fixed-size array and one call site per position.
+    let args: unknown[];
+    switch (argc) {
+      case 1:
+        args = [rd[0]!(r, 0)];
+        break;
+      case 2:
+        args = [rd[0]!(r, 0), rd[1]!(r, 0)];
+        break;
+      case 3:
+        args = [rd[0]!(r, 0), rd[1]!(r, 0), rd[2]!(r, 0)];
+        break;
+      case 4:
+        args = [rd[0]!(r, 0), rd[1]!(r, 0), rd[2]!(r, 0), rd[3]!(r, 0)];
+        break;
+      default:
+        args = [];
+        for (let i = 0; i < argc; i++) args.push(rd[i]!(r, 0));
+    }
     if (hasMeta) {
       const m = r.data(1);
       if (m.type !== "vector") r.fail("invalid", "event metadata is not a vector");
