@@ -11,7 +11,8 @@ import { ConfigError, DecodeError } from "../errors.js";
 import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { curveKeysFrom, HandshakeError, XPub, XSub, type PackedMessage, type ZmtpSocket } from "../transport/index.js";
-import { encodeEvent } from "../codec/broker/event.js";
+import { writeEvent } from "../codec/broker/event.js";
+import { EventFramer } from "./event-framer.js";
 import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
 import { brokerOptions, connectableEndpoint, isEphemeral } from "./broker.js";
@@ -76,8 +77,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private readonly layout: ClusterLayout | undefined;
   private readonly discovery: Discovery | undefined;
   private readonly idFrame: Buffer;
-  private readonly formatFrame: Buffer;
-  private readonly topicFrames = new Map<string, Buffer>();
+  /** Builds outgoing messages: topic, node id, format and payload frames as one wire image. */
+  private readonly framer: EventFramer;
   private readonly registrations = new Map<string, Registration>();
   private readonly anyHandlers: AnyEventHandler[] = [];
   /** Topics seen on the XPUB (Zeek's seen-set: `subscription` only on first sighting). */
@@ -117,7 +118,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.loggingCfg = cfg.logging ?? {};
     this.nodeId = cfg.nodeId ?? makeNodeId(cfg.name);
     this.idFrame = Buffer.from(this.nodeId, "utf8");
-    this.formatFrame = Buffer.from(this.eventFormat, "latin1");
+    this.framer = new EventFramer(this.idFrame, Buffer.from(this.eventFormat, "latin1"));
     this.registry = cfg.registry ?? zeekRegistry(cfg.name);
     this.metrics = new ZeroMqMetrics(this.registry);
     this.telemetry = new ClusterTelemetry(this.registry);
@@ -304,14 +305,30 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
    * mark (the event is dropped and counted in zeek_cluster_zeromq_xpub_drops_total).
    */
   publish<A extends readonly unknown[]>(topic: string, decl: EventDecl<A>, args: A): boolean {
-    const payload = this.eventFormat === BIN_FORMAT ? decl.encode(args) : encodeJsonEvent(decl.toEvent(args));
-    return this.publishPayload(topic, decl.name, payload);
+    const f = this.framer;
+    f.begin(topic);
+    try {
+      if (this.eventFormat === BIN_FORMAT) decl.write(f.w, args);
+      else f.w.bytes(encodeJsonEvent(decl.toEvent(args)));
+    } catch (e) {
+      f.abort();
+      throw e;
+    }
+    return this.send(topic, decl.name, f.end());
   }
 
   /** Publishes a self-describing event. */
   publishEvent(topic: string, event: ZeekEvent): boolean {
-    const payload = this.eventFormat === BIN_FORMAT ? encodeEvent(event) : encodeJsonEvent(event);
-    return this.publishPayload(topic, event.name, payload);
+    const f = this.framer;
+    f.begin(topic);
+    try {
+      if (this.eventFormat === BIN_FORMAT) writeEvent(f.w, event);
+      else f.w.bytes(encodeJsonEvent(event));
+    } catch (e) {
+      f.abort();
+      throw e;
+    }
+    return this.send(topic, event.name, f.end());
   }
 
   /** `Cluster::publish_hrw(pool, key, ...)`: to the pool member rendezvous hashing picks for `key`. */
@@ -357,13 +374,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     return p;
   }
 
-  private publishPayload(topic: string, name: string, payload: Buffer): boolean {
-    let t = this.topicFrames.get(topic);
-    if (t === undefined) {
-      if (this.topicFrames.size >= 1024) this.topicFrames.clear();
-      this.topicFrames.set(topic, (t = Buffer.from(topic, "utf8")));
-    }
-    if (!this.xpub.send([t, this.idFrame, this.formatFrame, payload])) {
+  private send(topic: string, name: string, msg: PackedMessage): boolean {
+    if (!this.xpub.send(msg)) {
       this.metrics.xpubDrops.value++;
       if (!this.warnedXpubDrop) {
         this.warnedXpubDrop = true;

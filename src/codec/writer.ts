@@ -116,13 +116,26 @@ export class ByteWriter {
   /** Slab use: the item written since the last take() as a view; later writes never touch it. */
   take(): Buffer {
     const out = this.buf.subarray(this.start, this.pos);
+    this.commit();
+    return out;
+  }
+
+  /** Slab use: where the item being written starts in `buf` (ensure() may move it to a new chunk). */
+  get itemStart(): number {
+    return this.start;
+  }
+
+  /**
+   * Slab use: take() without making a view. The item stays at buf[itemStart, pos) as they were
+   * before the call; read them first.
+   */
+  commit(): void {
     // A nearly full or oversized chunk is left to the views into it; the next item starts afresh.
     if (this.buf.length - this.pos < 512 || this.buf.length > 16 * SLAB_CHUNK) {
       this.buf = Buffer.allocUnsafe(SLAB_CHUNK);
       this.pos = 0;
     }
     this.start = this.pos;
-    return out;
   }
 
   /** Slab use: drops what was written since the last take() (e.g. after an encoding error). */

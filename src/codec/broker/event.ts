@@ -112,8 +112,13 @@ export function writeEventMetadata(w: ByteWriter, metadata: readonly EventMetada
 
 /** Encodes a self-describing event as a broker-bin-v1 payload. */
 export function encodeEvent(ev: ZeekEvent, w = new ByteWriter()): Buffer {
+  writeEvent(w, ev);
+  return w.finish();
+}
+
+/** Appends the broker-bin-v1 payload of a self-describing event to `w`. */
+export function writeEvent(w: ByteWriter, ev: ZeekEvent): void {
   writeEventHead(w, ev.name, ev.args.length, ev.metadata !== undefined);
   for (let i = 0; i < ev.args.length; i++) writeData(w, ev.args[i]!, `${ev.name}.args[${i}]`);
   if (ev.metadata) writeEventMetadata(w, ev.metadata);
-  return w.finish();
 }
