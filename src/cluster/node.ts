@@ -4,19 +4,18 @@
 // discovery (hello -> node_up, unsubscription -> node_down) and ready-to-publish run on top.
 import { EventEmitter } from "node:events";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
-import { decodeEvent, type ZeekEvent } from "../codec/broker/event.js";
+import { decodeEvent, writeEvent, type ZeekEvent } from "../codec/broker/event.js";
 import { decodeJsonEvent, encodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
 import { readEventName, type EventDecl } from "../codec/broker/typed.js";
 import { ConfigError, DecodeError } from "../errors.js";
 import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { curveKeysFrom, HandshakeError, XPub, XSub, type PackedMessage, type ZmtpSocket } from "../transport/index.js";
-import { writeEvent } from "../codec/broker/event.js";
-import { EventFramer } from "./event-framer.js";
 import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
 import { brokerOptions, connectableEndpoint, isEphemeral } from "./broker.js";
 import { startBrokerThread, type BrokerThread } from "./broker-thread.js";
+import { EventFramer } from "./event-framer.js";
 import { Discovery } from "./discovery.js";
 import { OnLoopQueue } from "./onloop.js";
 import type { ClusterLayout } from "./layout.js";
@@ -93,7 +92,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   /** The registration of the last binary event dispatched (never a discovery event). */
   private lastRegistration: Registration | undefined;
   private lastTopic = "";
-  /** Received messages (frames are views into network buffers) waiting for their handlers. */
+  /** Received messages (spans of network buffers) waiting for their handlers. */
   private readonly onloop: OnLoopQueue<PackedMessage>;
   private started = false;
   private closed = false;

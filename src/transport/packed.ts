@@ -1,7 +1,8 @@
-// A received multi-part message as one object: its frames are [start, end) spans of one buffer
-// (usually the network chunk it arrived in). The parser makes one of these per message instead
-// of one Buffer view per frame, which costs more than everything else a hot reader does with a
-// small frame (compare a sender id, a format name, a topic). Views are made only on request.
+// A multi-part message as one object: its frames are [start, end) spans of one buffer (the
+// network chunk it arrived in, or a publisher's slab). The parser makes one of these per message
+// instead of one Buffer view per frame, which costs more than everything else a hot reader does
+// with a small frame (compare a sender id, a format name, a topic). Views are made only on
+// request. With a wire image (wireStart), a writer copies the whole message at once.
 import { bytesAt } from "../bytes.js";
 
 export class PackedMessage {

@@ -376,7 +376,10 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
    * "readable" or use batches().
    */
   receive(max = Infinity): Message[] {
-    return this.receivePacked(max).map((m) => m.frames());
+    const packed = this.receivePacked(max);
+    const out: Message[] = [];
+    for (let i = 0; i < packed.length; i++) out.push(packed[i]!.frames());
+    return out;
   }
 
   /** receive() for hot readers: each message as spans of one buffer, no view per frame. */
