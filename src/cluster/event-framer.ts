@@ -56,19 +56,17 @@ export class EventFramer {
     const w = this.w;
     const p = this.prefix!;
     this.prefix = null;
-    const hdr = w.itemStart + p.bytes.length;
-    let body = hdr + 2;
-    const len = w.pos - body;
+    const len = w.pos - (w.itemStart + p.bytes.length + 2);
     if (len > 255) {
       // A long payload needs the 9-byte header: move it up by 7 (libzmq's headers, byte for byte).
-      w.ensure(7);
-      body = w.itemStart + p.bytes.length + 9;
-      w.buf.copyWithin(body, body - 7, w.pos);
+      w.ensure(7); // may move the item to a new chunk: positions are taken after it
+      const from = w.itemStart + p.bytes.length + 2;
+      w.buf.copyWithin(from + 7, from, w.pos);
       w.pos += 7;
     }
     const buf = w.buf;
     const start = w.itemStart;
-    writeHeader(buf, start + p.bytes.length, 0, len);
+    const body = writeHeader(buf, start + p.bytes.length, 0, len);
     const s = p.spans;
     const msg = new PackedMessage(buf, [start + s[0]!, start + s[1]!, start + s[2]!, start + s[3]!, start + s[4]!, start + s[5]!, body, body + len], start);
     w.commit();

@@ -26,6 +26,12 @@ function copyRun(buf: Buffer, pos: number, src: Buffer, start: number, end: numb
   return pos + end - start;
 }
 
+/** Bytes of `m`'s wire image when it is copied as one block (it has one, and no large body), else -1. */
+function wireLength(m: PackedMessage): number {
+  const len = m.spans[m.spans.length - 1]! - m.wireStart;
+  return m.wireStart >= 0 && len < ZERO_COPY_MIN ? len : -1;
+}
+
 /** Writes queued messages in the clear until the socket pushes back. */
 export function flushPlain(q: Queue<OutgoingMessage>, sock: NetSocket): void {
   while (q.length > 0 && !sock.writableNeedDrain) {
@@ -35,12 +41,12 @@ export function flushPlain(q: Queue<OutgoingMessage>, sock: NetSocket): void {
     while (n < q.length && bytes < BATCH_BYTES) {
       const m = q.peek(n++);
       if (m instanceof PackedMessage) {
-        const sp = m.spans;
-        const wire = sp[sp.length - 1]! - m.wireStart;
-        if (m.wireStart >= 0 && wire < ZERO_COPY_MIN) {
+        const wire = wireLength(m);
+        if (wire >= 0) {
           bytes += wire;
           continue;
         }
+        const sp = m.spans;
         for (let i = 0; i < sp.length; i += 2) {
           const len = sp[i + 1]! - sp[i]!;
           if (len >= ZERO_COPY_MIN) large++;
@@ -66,21 +72,17 @@ export function flushPlain(q: Queue<OutgoingMessage>, sock: NetSocket): void {
     let runEnd = 0;
     for (let k = 0; k < n; k++) {
       const m = q.peek(k);
-      if (m instanceof PackedMessage) {
-        const src = m.buf;
-        const sp = m.spans;
-        const last = sp.length - 2;
-        const end = sp[last + 1]!;
-        if (m.wireStart >= 0 && end - m.wireStart < ZERO_COPY_MIN) {
-          if (run === src && runEnd === m.wireStart) runEnd = end;
-          else {
-            if (run !== null) pos = copyRun(buf, pos, run, runStart, runEnd);
-            run = src;
-            runStart = m.wireStart;
-            runEnd = end;
-          }
-          continue;
+      const wire = m instanceof PackedMessage ? wireLength(m) : -1;
+      if (wire >= 0) {
+        const p = m as PackedMessage;
+        if (run === p.buf && runEnd === p.wireStart) runEnd += wire;
+        else {
+          if (run !== null) pos = copyRun(buf, pos, run, runStart, runEnd);
+          run = p.buf;
+          runStart = p.wireStart;
+          runEnd = runStart + wire;
         }
+        continue;
       }
       if (run !== null) {
         pos = copyRun(buf, pos, run, runStart, runEnd);

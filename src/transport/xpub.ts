@@ -50,13 +50,13 @@ export class XPub extends ZmtpSocket {
    */
   send(msg: OutgoingMessage): boolean {
     if (this.trie.size === 0) return true;
+    // Publishers mostly repeat a topic: compare with a private copy of the last one (the caller may reuse its buffer).
+    const last = this.lastTopic;
     let targets: Pipe[];
-    if (msg instanceof PackedMessage) {
-      const last = this.lastTopic;
-      targets = last !== null && msg.frameEquals(0, last) ? this.lastTargets : this.targets(msg.frame(0));
-    } else {
+    if (msg instanceof PackedMessage) targets = last !== null && msg.frameEquals(0, last) ? this.lastTargets : this.targets(msg.frame(0));
+    else {
       const topic = msg[0] ?? EMPTY;
-      targets = this.sameAsLast(topic) ? this.lastTargets : this.targets(topic);
+      targets = last !== null && equalBytes(topic, last) ? this.lastTargets : this.targets(topic);
     }
     const n = targets.length;
     if (this.noDrop) {
@@ -75,11 +75,6 @@ export class XPub extends ZmtpSocket {
     if (this.noDrop) return false;
     this.drops++;
     return true;
-  }
-
-  /** Publishers mostly repeat a topic: compare with a private copy of the last one (the caller may reuse its buffer). */
-  private sameAsLast(topic: Uint8Array): boolean {
-    return this.lastTopic !== null && equalBytes(topic, this.lastTopic);
   }
 
   private targets(topic: Uint8Array): Pipe[] {
