@@ -154,3 +154,12 @@ export class ClusterTelemetry {
     last.c = c;
   }
 }
+
+/**
+ * zeek-zmq's own counter of resource limits hit by peers (hostile or broken):
+ * `zeek_zmq_limit_hits_total{reason="<limit>"}`, one series per limit, named after the option
+ * that sets it (e.g. `max_subscriptions_per_peer`). Every component counts here: broker, node, logger.
+ */
+export function limitHits(registry: MetricsRegistry, reason: string): Counter {
+  return registry.counter("zeek_zmq_limit_hits", "Number of times a peer hit a resource limit and was refused or disconnected, by limit", { reason });
+}
