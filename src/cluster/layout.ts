@@ -255,7 +255,7 @@ export function brokerEndpoints(layout: ClusterLayout):
   const h = addrToUri(b.host);
   const xpub = `tcp://${h}:${b.xpubPort}`;
   const xsub = `tcp://${h}:${b.xsubPort}`;
-  // A node's XSUB connects to the broker's XPUB and vice versa (spec §2.1).
+  // A node's XSUB connects to the broker's XPUB and vice versa (wire.md §2.1).
   return { listenXpubEndpoint: xpub, listenXsubEndpoint: xsub, connectXsubEndpoint: xpub, connectXpubEndpoint: xsub };
 }
 

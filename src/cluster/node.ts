@@ -49,7 +49,7 @@ function zmqMonitorCode(e: Error): [number, number] {
   }
 }
 
-// Handshake failures that mean the cluster is misconfigured (Zeek fatals on these, §1.10).
+// Handshake failures that mean the cluster is misconfigured (Zeek fatals on these, wire.md §1.10).
 const FATAL_HANDSHAKE = new Set(["auth", "crypto", "mechanism-mismatch", "socket-type"]);
 
 type Handler = (...args: never[]) => unknown;

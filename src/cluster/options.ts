@@ -1,5 +1,5 @@
 // Options of the ZeroMQ cluster backend under Zeek's names (camelCase), with Zeek's defaults
-// (policy/frameworks/cluster/backend/zeromq/main.zeek; spec §5.3), merged from a config file,
+// (policy/frameworks/cluster/backend/zeromq/main.zeek; wire.md §5.3), merged from a config file,
 // the environment and CLI flags. Precedence: CLI > env > file > layout-derived > default.
 
 import { ConfigError } from "../errors.js";
@@ -145,7 +145,7 @@ export const DEFAULT_NODE_OPTIONS: NodeOptions = Object.freeze({
   metricsAddress: DEFAULT_METRICS_ADDRESS,
 });
 
-/** Zeek's CURVE environment variables (spec §2.1); mixing them with file/flag keys is an error, as in Zeek. */
+/** Zeek's CURVE environment variables (wire.md §2.1); mixing them with file/flag keys is an error, as in Zeek. */
 export const CURVE_ENV: Readonly<Record<"curveServerPublickey" | "curveServerSecretkey" | "curveClientPublickey" | "curveClientSecretkey", string>> =
   Object.freeze({
     curveServerPublickey: "ZEEK_CLUSTER_BACKEND_ZEROMQ_CURVE_SERVER_PUBLICKEY",
@@ -316,7 +316,7 @@ export function layoutDerived(layout: ClusterLayout, nodeName: string): Partial<
   };
 }
 
-/** A socket is a CURVE client iff server_publickey, client_secretkey and client_publickey are set (spec §2.1). */
+/** A socket is a CURVE client iff server_publickey, client_secretkey and client_publickey are set (wire.md §2.1). */
 export function isCurveClient(o: NodeOptions): boolean {
   return o.curveServerPublickey !== "" && o.curveClientSecretkey !== "" && o.curveClientPublickey !== "";
 }

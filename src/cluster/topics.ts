@@ -1,4 +1,4 @@
-// Topics and node identities of Zeek's ZeroMQ backend (spec §5.1; policy/.../zeromq/main.zeek
+// Topics and node identities of Zeek's ZeroMQ backend (wire.md §5.1; policy/.../zeromq/main.zeek
 // and base/frameworks/cluster/setup-subscriptions.zeek).
 
 import { randomBytes } from "node:crypto";
@@ -9,7 +9,7 @@ import { type ClusterLayout, findNode, type NodeType, POOL_TYPES, type PoolType,
 export const DEFAULT_NODE_TOPIC_PREFIX = "zeek.cluster.node";
 /** `Cluster::Backend::ZeroMQ::nodeid_topic_prefix` default. */
 export const DEFAULT_NODEID_TOPIC_PREFIX = "zeek.cluster.nodeid";
-/** `Cluster::Backend::ZeroMQ::internal_topic_prefix` default (ready-to-publish topics, §2.5). */
+/** `Cluster::Backend::ZeroMQ::internal_topic_prefix` default (ready-to-publish topics, wire.md §2.5). */
 export const DEFAULT_INTERNAL_TOPIC_PREFIX = "zeek.zeromq.internal.";
 
 /** Role topics as the ZeroMQ backend redefines them (no trailing dot). */
@@ -52,7 +52,7 @@ export function nodeIdFromTopic(topic: string, prefix: string = DEFAULT_NODEID_T
   return topic.slice(p.length, Math.max(p.length, topic.length - 1));
 }
 
-/** The ephemeral "ready to publish" topic (§2.5): `<internal prefix><nodeId>.<n>.`, n counting from 1. */
+/** The ephemeral "ready to publish" topic (wire.md §2.5): `<internal prefix><nodeId>.<n>.`, n counting from 1. */
 export function readyTopic(prefix: string, nodeId: string, n: number): string {
   return `${prefix}${nodeId}.${n}.`;
 }

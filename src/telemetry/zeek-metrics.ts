@@ -1,5 +1,5 @@
 // Zeek's cluster metrics under Zeek's names (src/cluster/backend/zeromq/ZeroMQ.cc,
-// src/cluster/Telemetry.cc, base/frameworks/cluster/telemetry.zeek; spec §6.1).
+// src/cluster/Telemetry.cc, base/frameworks/cluster/telemetry.zeek; wire.md §6.1).
 
 import { type Counter, type CounterFamily, MetricsRegistry } from "./registry.js";
 

@@ -56,7 +56,7 @@ export function curveKeyPair(): { publicKey: string; secretKey: string } {
 
 type CurveNodeOptions = Pick<NodeOptions, "curveServerPublickey" | "curveServerSecretkey" | "curveClientPublickey" | "curveClientSecretkey">;
 
-/** What Zeek's CURVE settings make of a process's sockets (spec §2.1). */
+/** What Zeek's CURVE settings make of a process's sockets (wire.md §2.1). */
 export interface CurveRoles {
   /** For the broker's XSUB/XPUB and a logger's PULL; null when they run in plaintext. */
   server: Extract<CurveOption, { server: unknown }> | null;

@@ -1,6 +1,6 @@
 // XSUB (libzmq xsub_t): everything from publishers is delivered; 01/00+topic written by the
 // application are forwarded upstream with reference counting, and the subscription set is
-// replayed (sorted, unique, as SUBSCRIBE commands) to every newly connected publisher (§1.8).
+// replayed (sorted, unique, as SUBSCRIBE commands) to every newly connected publisher (wire.md §1.8).
 import { PackedMessage } from "./packed.js";
 import type { OutgoingMessage, Pipe } from "./pipe.js";
 import { ZmtpSocket } from "./socket.js";

@@ -1,4 +1,4 @@
-// Total decoder of Zeek's log-write batches (threading::SerializationFormat binary form, spec
+// Total decoder of Zeek's log-write batches (threading::SerializationFormat binary form,
 // wire.md §4). Every length and count is checked against the remaining input before anything is
 // allocated; any problem is one DecodeError("zeek-bin-serializer") with the byte offset.
 //

@@ -1,4 +1,4 @@
-// Encoder of Zeek's log-write batches (spec wire.md §4), the inverse of decodeLogBatch: a decoded
+// Encoder of Zeek's log-write batches (wire.md §4), the inverse of decodeLogBatch: a decoded
 // batch re-encodes byte-identically. Hand-built values may use the convenient input forms of
 // LogValue (numbers for counts, JS strings for strings/addrs/subnets).
 import { EncodeError } from "../../errors.js";
