@@ -10,45 +10,34 @@ import { ZEEK_ZMQ_VERSION } from "./version.js";
 /** Event-loop delay sampling interval; the histogram records each interval, so this is subtracted. */
 const LOOP_RESOLUTION_MS = 10;
 
-interface Snapshot {
-  cpuUser: number;
-  cpuSystem: number;
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  /** Event-loop lag since the previous snapshot, seconds: mean, p99, max. */
-  lagMean: number;
-  lagP99: number;
-  lagMax: number;
+let loop: IntervalHistogram | undefined;
+
+// A scrape renders families in registration order: the first metric of a group takes the reading
+// the others of the group share (so user + system = total, and the lag window is reset once).
+let cpu = { user: 0, system: 0 };
+let heap = { used: 0, total: 0, external: 0 };
+/** Event-loop lag since the previous scrape, seconds. */
+let lag = { mean: 0, p99: 0, max: 0 };
+
+function readCpu(): number {
+  const u = process.cpuUsage();
+  cpu = { user: u.user / 1e6, system: u.system / 1e6 };
+  return cpu.user + cpu.system;
 }
 
-let loop: IntervalHistogram | undefined;
-let snap: Snapshot | undefined;
-let snapAt = -Infinity;
+function readHeap(): number {
+  const m = process.memoryUsage();
+  heap = { used: m.heapUsed, total: m.heapTotal, external: m.external };
+  return heap.used;
+}
 
-/** One reading shared by every metric of a scrape (a scrape renders them within microseconds). */
-function snapshot(): Snapshot {
-  const now = performance.now();
-  if (snap !== undefined && now - snapAt < 10) return snap;
-  const cpu = process.cpuUsage();
-  const mem = process.memoryUsage();
-  const lag = (ns: number): number => (Number.isFinite(ns) && ns > 0 ? Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS) / 1000 : 0);
-  snap = {
-    cpuUser: cpu.user / 1e6,
-    cpuSystem: cpu.system / 1e6,
-    rss: mem.rss,
-    heapUsed: mem.heapUsed,
-    heapTotal: mem.heapTotal,
-    external: mem.external,
-    lagMean: loop && loop.count > 0 ? lag(loop.mean) : 0,
-    lagP99: loop && loop.count > 0 ? lag(loop.percentile(99)) : 0,
-    lagMax: loop && loop.count > 0 ? lag(loop.max) : 0,
-  };
-  // The lag gauges describe the time since the previous scrape.
-  loop?.reset();
-  snapAt = now;
-  return snap;
+function readLag(): number {
+  const h = loop;
+  // The histogram records whole sampling intervals: the lag is what exceeds the interval.
+  const of = (ns: number): number => (Number.isFinite(ns) && ns > 0 ? Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS) / 1000 : 0);
+  lag = h && h.count > 0 ? { mean: of(h.mean), p99: of(h.percentile(99)), max: of(h.max) } : { mean: 0, p99: 0, max: 0 };
+  h?.reset();
+  return lag.mean;
 }
 
 /** Open descriptors (Linux: /proc/self/fd, minus the one reading it); NaN where unknown. */
@@ -97,24 +86,21 @@ export function registerProcessMetrics(registry: MetricsRegistry): void {
     loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     loop.enable(); // its timer does not keep the process alive
   }
-  registry.callbackCounter("process_cpu_seconds", "Total user and system CPU time spent in seconds.", () => {
-    const s = snapshot();
-    return s.cpuUser + s.cpuSystem;
-  });
-  registry.callbackCounter("process_cpu_user_seconds", "Total user CPU time spent", () => snapshot().cpuUser);
-  registry.callbackCounter("process_cpu_system_seconds", "Total system CPU time spent", () => snapshot().cpuSystem);
-  registry.callbackGauge("process_resident_memory_bytes", "Resident memory size in bytes.", () => snapshot().rss);
+  registry.callbackCounter("process_cpu_seconds", "Total user and system CPU time spent in seconds.", readCpu);
+  registry.callbackCounter("process_cpu_user_seconds", "Total user CPU time spent", () => cpu.user);
+  registry.callbackCounter("process_cpu_system_seconds", "Total system CPU time spent", () => cpu.system);
+  registry.callbackGauge("process_resident_memory_bytes", "Resident memory size in bytes.", () => process.memoryUsage.rss());
   if (LINUX) {
     registry.callbackGauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", virtualMemory);
     registry.callbackGauge("process_open_fds", "Number of open file descriptors.", openFds);
     registry.callbackGauge("process_max_fds", "Maximum number of open file descriptors.", maxFds);
   }
   registry.gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.").set(Math.round(performance.timeOrigin) / 1000);
-  registry.callbackGauge("nodejs_eventloop_lag_seconds", "Mean event loop lag since the previous scrape, in seconds.", () => snapshot().lagMean);
-  registry.callbackGauge("nodejs_eventloop_lag_p99_seconds", "99th percentile of the event loop lag since the previous scrape, in seconds.", () => snapshot().lagP99);
-  registry.callbackGauge("nodejs_eventloop_lag_max_seconds", "Maximum event loop lag since the previous scrape, in seconds.", () => snapshot().lagMax);
-  registry.callbackGauge("nodejs_heap_size_used_bytes", "Process heap size used from Node.js in bytes.", () => snapshot().heapUsed);
-  registry.callbackGauge("nodejs_heap_size_total_bytes", "Process heap size from Node.js in bytes.", () => snapshot().heapTotal);
-  registry.callbackGauge("nodejs_external_memory_bytes", "Node.js external memory size in bytes.", () => snapshot().external);
+  registry.callbackGauge("nodejs_eventloop_lag_seconds", "Mean event loop lag since the previous scrape, in seconds.", readLag);
+  registry.callbackGauge("nodejs_eventloop_lag_p99_seconds", "99th percentile of the event loop lag since the previous scrape, in seconds.", () => lag.p99);
+  registry.callbackGauge("nodejs_eventloop_lag_max_seconds", "Maximum event loop lag since the previous scrape, in seconds.", () => lag.max);
+  registry.callbackGauge("nodejs_heap_size_used_bytes", "Process heap size used from Node.js in bytes.", readHeap);
+  registry.callbackGauge("nodejs_heap_size_total_bytes", "Process heap size from Node.js in bytes.", () => heap.total);
+  registry.callbackGauge("nodejs_external_memory_bytes", "Node.js external memory size in bytes.", () => heap.external);
   registry.gauge("zeek_zmq_version_info", "The zeek-zmq version", { version: ZEEK_ZMQ_VERSION }).set(1);
 }

@@ -51,6 +51,7 @@ export const DEFAULT_MAX_LABEL_VALUE_LENGTH = 1024;
 /** `zeek_zmq_limit_hits_total{reason}`: the counter every component counts refused peers in. */
 export const LIMIT_HITS_NAME = "zeek_zmq_limit_hits";
 export const LIMIT_HITS_HELP = "Number of times a peer hit a resource limit and was refused or disconnected, by limit";
+const LIMIT_HITS_TOTAL = `${LIMIT_HITS_NAME}_total`;
 /** The reason label of series refused by a family's cap (the node option setting it). */
 export const SERIES_LIMIT_REASON = "max_metric_series";
 
@@ -180,10 +181,13 @@ export class MetricsRegistry {
     const rendered = this.renderLabels(labels, this.constLabels);
     const existing = f.series.get(rendered);
     if (existing !== undefined) return existing.metric as T;
-    let tooLong = false;
-    for (const k in labels) if (labels[k]!.length > this.maxLabelValueLength) tooLong = true;
-    // The overflow series itself may take the one place beyond the cap.
-    if (tooLong || f.series.size >= f.maxSeries) return this.overflow(f, labels, make);
+    // zeek_zmq_limit_hits_total is exempt: its reasons are option names, a set fixed in code.
+    if (f.name !== LIMIT_HITS_TOTAL) {
+      let tooLong = false;
+      for (const k in labels) if (labels[k]!.length > this.maxLabelValueLength) tooLong = true;
+      // The overflow series itself may take the one place beyond the cap.
+      if (tooLong || f.series.size >= f.maxSeries) return this.overflow(f, labels, make);
+    }
     const metric = make();
     f.series.set(rendered, { labels: rendered, metric });
     return metric;
@@ -202,10 +206,8 @@ export class MetricsRegistry {
       f.series.set(rendered, s);
       this.overflows.add(s.metric);
     }
-    if (f.name !== `${LIMIT_HITS_NAME}_total`) {
-      this.limitHits ??= this.counter(LIMIT_HITS_NAME, LIMIT_HITS_HELP, { reason: SERIES_LIMIT_REASON });
-      this.limitHits.value++;
-    }
+    this.limitHits ??= this.counter(LIMIT_HITS_NAME, LIMIT_HITS_HELP, { reason: SERIES_LIMIT_REASON });
+    this.limitHits.value++;
     if (f.refused++ === 0) for (const l of this.limitListeners) l(f.name);
     return s.metric as T;
   }

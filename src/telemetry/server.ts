@@ -49,7 +49,7 @@ export function startMetricsServer({ registry, port, host = "127.0.0.1", service
   const services = serviceTargets === undefined ? undefined : servicesJson(serviceTargets);
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    const body = path === "/metrics" ? undefined : path === "/services.json" ? services : null;
+    const body = path === "/metrics" ? undefined : path === "/services.json" && services !== undefined ? services : null;
     if (body === null) {
       res.writeHead(404, { "content-type": "text/plain" }).end(`not found; metrics are at /metrics${services === undefined ? "" : ", service discovery at /services.json"}\n`);
       return;
