@@ -484,7 +484,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       if (queued !== true) {
         this.metrics.onloopDrops.value++;
         if (queued === "bytes")
-          this.limitHit("onloop_queue_max_bytes", `onloop queue holds ${this.onloop.bytes} bytes (onloop_queue_max_bytes ${this.options.onloopQueueMaxBytes}): dropping incoming events (a ${messageBytes(msg)}-byte one from sender ${quoted(msg.frame(1), 64)}); drops count in zeek_cluster_zeromq_onloop_drops_total`);
+          this.limitHit("onloop_queue_max_bytes", `onloop queue holds ${this.onloop.bytes} bytes (onloop_queue_max_bytes ${this.options.onloopQueueMaxBytes}): dropping incoming events (a ${messageBytes(msg)}-byte one from sender ${quoted(msg.frame(1).toString("utf8"), 64)}); drops count in zeek_cluster_zeromq_onloop_drops_total`);
         else if (!this.warnedOnloopDrop) {
           this.warnedOnloopDrop = true;
           this.warn("onloop queue full (onloop_queue_hwm): dropping incoming events; further drops are only counted in zeek_cluster_zeromq_onloop_drops_total");
@@ -541,7 +541,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       this.metrics.msgErrors.value++;
       // Hostile peers must not flood stderr (rate-limited) nor forge lines (every peer string escaped).
       this.peerWarnings.always(
-        () => `dropped undecodable ${printable(format, 40)} message on ${quoted(topic, 128)} from sender ${quoted(msg.frame(1), 128)}: ${printable(e.message, 256)} (all are counted in zeek_cluster_zeromq_msg_errors_total)`,
+        () => `dropped undecodable ${printable(format, 40)} message on ${quoted(topic, 128)} from sender ${quoted(msg.frame(1).toString("utf8"), 128)}: ${printable(e.message, 256)} (all are counted in zeek_cluster_zeromq_msg_errors_total)`,
       );
       return undefined;
     }
@@ -589,7 +589,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     // naming another id is forged (it would make us hello, or raise node_down, for someone else).
     if (!msg.frameEquals(1, Buffer.from(id, "utf8"))) {
       this.metrics.msgErrors.value++;
-      this.peerWarnings.always(() => `ignoring ${name}(${quoted(n, 64)}, ${quoted(id, 64)}) sent by node id ${quoted(msg.frame(1), 64)}: a node says hello with its own id; counted in zeek_cluster_zeromq_msg_errors_total`);
+      this.peerWarnings.always(() => `ignoring ${name}(${quoted(n, 64)}, ${quoted(id, 64)}) sent by node id ${quoted(msg.frame(1).toString("utf8"), 64)}: a node says hello with its own id; counted in zeek_cluster_zeromq_msg_errors_total`);
       return true;
     }
     if (decl === ZEROMQ_HELLO) this.discovery!.onZeromqHello(n, id, Date.now());
