@@ -40,6 +40,8 @@ interface Family {
   maxSeries: number;
   /** Refusals so far (the first one is announced to the limit listeners). */
   refused: number;
+  /** The overflow series, once there is one. */
+  overflow: Counter | Gauge | Sample | undefined;
 }
 
 /** Label value of the overflow series of a family that reached its cap. */
@@ -102,6 +104,8 @@ export class CounterFamily {
     if (c === undefined) {
       if (values.length !== this.labelNames.length)
         throw new RangeError(`${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`);
+      const refused = this.registry.refuseNewSeries(this.name, this.labelNames, values);
+      if (refused !== undefined) return refused;
       const labels: Record<string, string> = {};
       this.labelNames.forEach((n, i) => (labels[n] = values[i] as string));
       c = this.registry.counter(this.name, this.help, labels);
@@ -169,7 +173,7 @@ export class MetricsRegistry {
     const full = type === "counter" ? `${name}_total` : name;
     let f = this.families.get(full);
     if (f === undefined) {
-      f = { name: full, help, type, series: new Map(), maxSeries: this.maxSeries, refused: 0 };
+      f = { name: full, help, type, series: new Map(), maxSeries: this.maxSeries, refused: 0, overflow: undefined };
       this.families.set(full, f);
     } else if (f.type !== type) throw new RangeError(`metric ${full} is already registered as a ${f.type}`);
     // A family first named by limitSeries() gets its help text from its first registration.
@@ -194,22 +198,37 @@ export class MetricsRegistry {
   }
 
   /** The family's overflow series for a refused label set; counts the refusal. */
-  private overflow<T extends Counter | Gauge | Sample>(f: Family, labels: Labels, make: () => T): T {
-    const names = Object.keys(labels);
-    if (names.length === 0) throw new RangeError(`${f.name}: an unlabelled series cannot overflow`);
-    const over: Record<string, string> = {};
-    for (const n of names) over[n] = OVERFLOW_LABEL_VALUE;
-    const rendered = this.renderLabels(over, this.constLabels);
-    let s = f.series.get(rendered);
-    if (s === undefined) {
-      s = { labels: rendered, metric: make() };
-      f.series.set(rendered, s);
-      this.overflows.add(s.metric);
+  private overflow<T extends Counter | Gauge | Sample>(f: Family, labels: Labels | readonly string[], make: () => T): T {
+    if (f.overflow === undefined) {
+      const names = Array.isArray(labels) ? (labels as readonly string[]) : Object.keys(labels);
+      if (names.length === 0) throw new RangeError(`${f.name}: an unlabelled series cannot overflow`);
+      const over: Record<string, string> = {};
+      for (const n of names) over[n] = OVERFLOW_LABEL_VALUE;
+      const rendered = this.renderLabels(over, this.constLabels);
+      f.overflow = make();
+      f.series.set(rendered, { labels: rendered, metric: f.overflow });
+      this.overflows.add(f.overflow);
     }
     this.limitHits ??= this.counter(LIMIT_HITS_NAME, LIMIT_HITS_HELP, { reason: SERIES_LIMIT_REASON });
     this.limitHits.value++;
     if (f.refused++ === 0) for (const l of this.limitListeners) l(f.name);
-    return s.metric as T;
+    return f.overflow as T;
+  }
+
+  /**
+   * For CounterFamily: a new label set of counter family `name` (labels `labelNames`) when the
+   * family is at its cap or a value is too long: the overflow counter, the refusal counted,
+   * without rendering the labels (a peer may be sending new label sets as fast as it can).
+   */
+  refuseNewSeries(name: string, labelNames: readonly string[], values: readonly string[]): Counter | undefined {
+    const f = this.families.get(`${name}_total`);
+    if (f === undefined) return undefined;
+    let tooLong = false;
+    for (const v of values) if (v.length > this.maxLabelValueLength) tooLong = true;
+    if (!tooLong && f.series.size < f.maxSeries) return undefined;
+    const m = this.overflow(f, labelNames, () => new Counter());
+    if (!(m instanceof Counter)) throw new RangeError(`${f.name} overflows into a callback metric`);
+    return m;
   }
 
   /** A counter exposed as `<name>_total` (Zeek's convention); registering twice returns the same one. */

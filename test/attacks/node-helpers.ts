@@ -103,8 +103,10 @@ export class GoodPublisher {
 }
 
 /** A raw hostile peer on the broker's XSUB (as a node's XPUB would connect): what it publishes reaches the victim. */
-export function hostilePublisher(broker: BrokerTarget): Promise<ZmtpAttacker> {
-  return ZmtpAttacker.connect(broker.xsub, "XPUB");
+export async function hostilePublisher(t: TestContext, broker: BrokerTarget): Promise<ZmtpAttacker> {
+  const a = await ZmtpAttacker.connect(broker.xsub, "XPUB");
+  t.after(() => a.close());
+  return a;
 }
 
 /** The 4 frames of a published event: topic, sender id, format, payload. */
@@ -143,4 +145,37 @@ export function assertCleanStderr(victim: Victim, name = "victim"): void {
     assert.ok(line.startsWith(`zeek-zmq node[${name}]: `), `a line the victim did not write itself (forged?): ${JSON.stringify(line)}`);
     assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/, `raw control character on stderr: ${JSON.stringify(line)}`);
   }
+}
+
+/** Samples the victim's RSS every 50 ms from now on: the growth over the value at start. */
+export class RssSampler {
+  readonly baseMb: number;
+  maxMb: number;
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly victim: Victim) {
+    this.baseMb = this.maxMb = victim.rssMb();
+    this.timer = setInterval(() => this.sample(), 50);
+    this.timer.unref(); // a failed test must not keep the run alive
+  }
+
+  private sample(): void {
+    try {
+      this.maxMb = Math.max(this.maxMb, this.victim.rssMb());
+    } catch {
+      // the process is gone; the test reports why
+    }
+  }
+
+  /** Stops sampling; the largest growth seen, in MB. */
+  stop(): number {
+    this.sample();
+    clearInterval(this.timer);
+    return this.maxMb - this.baseMb;
+  }
+}
+
+/** One line for RELIABILITY.md: `ATTACK name key=value ...` on stdout of the test run. */
+export function report(name: string, values: Record<string, number | string>): void {
+  const fmt = (v: number | string): string => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(1)) : v);
+  process.stdout.write(`ATTACK ${name} ${Object.entries(values).map(([k, v]) => `${k}=${fmt(v)}`).join(" ")}\n`);
 }

@@ -10,7 +10,7 @@ const LAYOUT = { nodes: { manager: { type: "manager" }, victim: { type: "worker"
 
 test("node attack (fast) - truncated and junk-suffixed payloads of an unhandled event are msg_errors, handled or not", async (t) => {
   const { broker, victim, good } = await victimBehindBroker(t);
-  const attacker = await hostilePublisher(broker);
+  const attacker = await hostilePublisher(t, broker);
   const ok = eventPayload("Attack::unhandled", "hello");
   await flood(attacker, 1500, (i) =>
     eventFrames(`${ATTACK_PREFIX}x`, "attacker", i < 500 ? ok.subarray(0, i % ok.length) : i < 1000 ? Buffer.concat([ok, Buffer.from([i & 0xff])]) : ok),
@@ -29,7 +29,7 @@ test("node attack (fast) - truncated and junk-suffixed payloads of an unhandled 
 
 test("node attack (fast) - hostile topics, sender ids, event names and hello names never reach stderr raw", async (t) => {
   const { broker, victim, good } = await victimBehindBroker(t, ["--max-pending-hellos", "50"], { layout: LAYOUT });
-  const attacker = await hostilePublisher(broker);
+  const attacker = await hostilePublisher(t, broker);
   const evil = "\nzeek-zmq node[victim]: error: FORGED \u001b[2J\u202e";
   const nodeidTopic = `zeek.cluster.nodeid.${victim.id}.`;
   await flood(attacker, 300, (i) => {
@@ -61,7 +61,7 @@ test("node attack (fast) - distinct topics and event names: no series by default
   const def = await victimBehindBroker(t);
   const vb = await victimBehindBroker(t, ["--core-metrics", "INFO,VERBOSE", "--max-metric-series", "100"], { name: "verbose" });
   for (const { broker, victim, good } of [def, vb]) {
-    const attacker = await hostilePublisher(broker);
+    const attacker = await hostilePublisher(t, broker);
     await flood(attacker, 2000, (i) => eventFrames(`${ATTACK_PREFIX}${i}`, "attacker", eventPayload(`Attack::e${i}`)));
     await metricAtLeast(victim, "zeek_cluster_core_incoming_events_total", 2000);
     await good.check();
@@ -80,7 +80,7 @@ test("node attack (fast) - distinct topics and event names: no series by default
 
 test("node attack (fast) - fake node ids: pending hellos capped, no hellos sent for refused ones", async (t) => {
   const { broker, victim, good } = await victimBehindBroker(t, ["--max-pending-hellos", "50"], { layout: LAYOUT });
-  const attacker = await hostilePublisher(broker);
+  const attacker = await hostilePublisher(t, broker);
   const topic = `zeek.cluster.nodeid.${victim.id}.`;
   const out0 = await victim.metric("zeek_cluster_core_outgoing_events_total");
   await flood(attacker, 500, (i) => eventFrames(topic, `fake-${i}`, ZEROMQ_HELLO.encode([`ghost-${i}`, `fake-${i}`])));

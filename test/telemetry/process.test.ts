@@ -86,12 +86,14 @@ test("process metrics - broker, logger and node processes serve process_*, nodej
 test("process metrics - the event-loop lag shows a blocked loop", async (t) => {
   const broker = await startBroker(t);
   const dir = tmpDir(t);
-  // A node script that blocks its event loop for 300 ms once it is ready.
+  // A node script that blocks its event loop for 300 ms on SIGUSR2.
   const script = join(dir, "block.mjs");
-  writeFileSync(script, `export default (node, ctx) => { ctx.ready.then(() => setTimeout(() => { const t = Date.now(); while (Date.now() - t < 300); console.log("blocked"); }, 50)); };\n`);
+  writeFileSync(script, `export default () => { process.on("SIGUSR2", () => { const t = Date.now(); while (Date.now() - t < 300); console.log("blocked"); }); };\n`);
   const node = zeekZmq(t, ["node", "--name", "w", ...broker.connect, "--metrics-port", "0", "--script", script], { label: "node" });
   const url = (await node.line(/^metrics on (\S+)$/))[1]!;
+  await node.line(/^ready w /);
   await fetch(url); // starts a fresh lag window
+  node.child.kill("SIGUSR2");
   await node.line(/^blocked$/);
   const s = samples(await (await fetch(url)).text());
   const max = s.get('nodejs_eventloop_lag_max_seconds{node="w"}')!;
