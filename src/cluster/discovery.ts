@@ -81,11 +81,23 @@ export class Discovery {
     return true;
   }
 
-  /** False (and reported) if one more unmatched id would exceed max_pending_hellos. */
-  private roomForPending(id: string, what: string): boolean {
-    if (this.pending < this.maxPending) return true;
-    this.act.refused("max_pending_hellos", `ignoring ${what} from node id ${printable(id, 64)}: ${this.pending} unmatched hellos/subscriptions are pending (max_pending_hellos ${this.maxPending}); they expire after hello_expiration`);
-    return false;
+  /**
+   * Makes room for one more unmatched id under max_pending_hellos by forgetting the oldest one
+   * (reported). Forgetting the oldest rather than refusing the newest: a real node's two halves
+   * arrive within milliseconds, so a flood of fake ids cannot lock newcomers out for a whole
+   * hello_expiration.
+   */
+  private makeRoom(id: string, what: string): void {
+    if (this.pending < this.maxPending) return;
+    const sub = this.nodeidSubscriptions.entries().next().value as [string, number] | undefined;
+    const hello = this.nodeidHellos.entries().next().value as [string, number] | undefined;
+    const fromSubs = sub !== undefined && (hello === undefined || sub[1] <= hello[1]);
+    const [old] = (fromSubs ? sub : hello)!;
+    (fromSubs ? this.nodeidSubscriptions : this.nodeidHellos).delete(old);
+    this.act.refused(
+      "max_pending_hellos",
+      `${this.maxPending} unmatched hellos/subscriptions are pending (max_pending_hellos): forgot the oldest (node id ${printable(old, 64)}) for ${what} from node id ${printable(id, 64)}`,
+    );
   }
 
   /** The id a node announced, if it is up. */
@@ -102,9 +114,7 @@ export class Discovery {
   onSubscription(topic: string, now: number): void {
     const id = nodeIdFromTopic(topic, this.cfg.nodeidTopicPrefix);
     if (id === undefined || id === this.cfg.selfId || !this.acceptableId(id, "a nodeid subscription")) return;
-    const matched = this.nodeidHellos.has(id);
-    // Over the limit nothing is sent either: fake subscriptions must not make us publish hellos.
-    if (!matched && !this.nodeidSubscriptions.has(id) && !this.roomForPending(id, "a nodeid subscription")) return;
+    if (!this.nodeidHellos.has(id) && !this.nodeidSubscriptions.has(id)) this.makeRoom(id, "a nodeid subscription");
     this.act.zeromqHello(topic);
     if (this.nodeidHellos.delete(id)) this.act.clusterHello(nodeidTopic(id, this.cfg.nodeidTopicPrefix));
     else this.nodeidSubscriptions.set(id, now);
@@ -122,8 +132,7 @@ export class Discovery {
       this.act.warning(`node '${name}' (${id}) sends ZeroMQ::hello twice`);
       return;
     }
-    const matched = this.nodeidSubscriptions.has(id);
-    if (!matched && !this.nodeidHellos.has(id) && !this.roomForPending(id, `ZeroMQ::hello of '${printable(name, 64)}'`)) return;
+    if (!this.nodeidSubscriptions.has(id) && !this.nodeidHellos.has(id)) this.makeRoom(id, `ZeroMQ::hello of '${printable(name, 64)}'`);
     if (known !== undefined) {
       this.act.warning(`node '${name}' never said goodbye (old id:${known} new id:${id})`);
       this.ids.delete(name);

@@ -78,7 +78,7 @@ test("node attack (fast) - distinct topics and event names: no series by default
   assertCleanStderr(vb.victim, "verbose");
 });
 
-test("node attack (fast) - fake node ids: pending hellos capped, no hellos sent for refused ones", async (t) => {
+test("node attack (fast) - fake node ids: pending hellos capped, unmatched hellos never answered", async (t) => {
   const { broker, victim, good } = await victimBehindBroker(t, ["--max-pending-hellos", "50"], { layout: LAYOUT });
   const attacker = await hostilePublisher(t, broker);
   const topic = `zeek.cluster.nodeid.${victim.id}.`;

@@ -103,23 +103,24 @@ test("discovery - losing the broker: node_down for every peer, then discovery st
   assert.deepEqual(log.slice(mark), [], "state from before the reset does not expire later");
 });
 
-test("discovery - max_pending_hellos: fake node ids beyond the cap get no hello and hold no state", () => {
+test("discovery - max_pending_hellos: a flood of fake node ids forgets the oldest, newcomers still get through", () => {
   const { d, log } = setup(undefined, { maxPending: 3 });
-  for (let i = 0; i < 5; i++) d.onSubscription(`zeek.cluster.nodeid.FAKE-${i}.`, 0);
-  d.onZeromqHello("evil", "FAKE-HELLO", 0);
+  for (let i = 0; i < 5; i++) d.onSubscription(`zeek.cluster.nodeid.FAKE-${i}.`, i);
+  d.onZeromqHello("evil", "FAKE-HELLO", 5);
   assert.equal(d.pending, 3);
-  assert.deepEqual(log.slice(0, 3), ["zeromq_hello -> zeek.cluster.nodeid.FAKE-0.", "zeromq_hello -> zeek.cluster.nodeid.FAKE-1.", "zeromq_hello -> zeek.cluster.nodeid.FAKE-2."]);
-  assert.equal(log.filter((l) => l.startsWith("zeromq_hello")).length, 3, "no hello published for refused subscriptions");
   assert.equal(log.filter((l) => l.startsWith("refused max_pending_hellos ")).length, 3);
-  // The other half of a pending id still completes (it takes no new room).
-  d.onZeromqHello("worker-1", "FAKE-1", 1);
-  assert.equal(log.at(-1), "cluster_hello -> zeek.cluster.nodeid.FAKE-1.");
-  assert.equal(d.pending, 2);
-  // Expiry frees the room again.
+  assert.match(log.find((l) => l.startsWith("refused"))!, /forgot the oldest \(node id FAKE-0\) for a nodeid subscription from node id FAKE-3/);
+  // FAKE-0..2 were forgotten: their hello now waits as a new entry instead of being answered.
+  d.onZeromqHello("worker-1", "FAKE-1", 6);
+  assert.notEqual(log.at(-1), "cluster_hello -> zeek.cluster.nodeid.FAKE-1.");
+  // The newest ones are still matched: a real newcomer's two halves complete under the flood.
+  d.onSubscription("zeek.cluster.nodeid.ID-W2.", 7);
+  d.onZeromqHello("worker-2", "ID-W2", 7);
+  d.onClusterHello("worker-2", "ID-W2");
+  assert.deepEqual(log.slice(-2), ["cluster_hello -> zeek.cluster.nodeid.ID-W2.", "node_up worker-2 ID-W2"]);
+  assert.equal(d.pending, 2); // FAKE-HELLO and FAKE-1's hello
   d.expire(20_000);
   assert.equal(d.pending, 0);
-  d.onSubscription("zeek.cluster.nodeid.ID-W2.", 20_001);
-  assert.equal(log.at(-1), "zeromq_hello -> zeek.cluster.nodeid.ID-W2.");
 });
 
 test("discovery - node ids and names that could forge output, or are too long, are refused and never printed raw", () => {
