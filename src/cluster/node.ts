@@ -96,6 +96,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private readonly readyWaiters = new Map<string, { ready: () => void; fail: (e: Error) => void }>();
   private readyCounter = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** Prints the summaries of rate-limited peer warnings, so suppressed ones are announced even when nothing follows. */
+  private warningsTimer: NodeJS.Timeout | undefined;
   private warnedXpubDrop = false;
   private warnedOnloopDrop = false;
   private lastTopicFrame: Buffer | undefined;
@@ -225,6 +227,11 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       this.emit("broker", { xpub, xsub });
     }
     await this.startLogging();
+    this.warningsTimer = setInterval(() => {
+      this.peerWarnings.flush();
+      this.peerErrors.flush();
+    }, 10_000);
+    this.warningsTimer.unref();
     this.xpub.connect(connectXpub);
     this.xsub.connect(connectXsub);
     if (this.discovery) {
@@ -383,6 +390,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
+    clearInterval(this.warningsTimer);
     this.onloop.close();
     for (const w of this.readyWaiters.values()) w.fail(new Error(`${LOG_PREFIX(this.name)}: closed before it was ready to publish`));
     this.readyWaiters.clear();

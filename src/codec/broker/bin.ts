@@ -39,7 +39,13 @@ export class BinReader {
   }
 
   fail(code: DecodeError["code"], detail: string, at = this.pos): never {
-    throw new DecodeError(FORMAT, code, at - this.base, detail);
+    // No stack trace: the error is about a peer's bytes (the offset says where), and capturing a
+    // stack made each malformed message cost 5x a good one, a cheap way for a peer to load a node.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const e = new DecodeError(FORMAT, code, at - this.base, detail);
+    Error.stackTraceLimit = limit;
+    throw e;
   }
 
   need(n: number): void {
