@@ -18,10 +18,13 @@ export interface DiscoveryActions {
   nodeDown(name: string, id: string): void;
   warning(message: string): void;
   error(message: string): void;
-  /** A peer hit a limit (`reason` = the option's name); the state it would have grown was not kept. */
-  refused(reason: "max_pending_hellos" | "max_node_id_length", message: string): void;
+  /**
+   * A peer hit a limit (`reason` = the option's name); the state it would have grown was not kept.
+   * Messages are built only if printed (a flood of refusals must stay cheap).
+   */
+  refused(reason: "max_pending_hellos" | "max_node_id_length", message: () => string): void;
   /** A hello or nodeid topic that no Zeek node sends (an id or name with control characters). */
-  invalid(message: string): void;
+  invalid(message: () => string): void;
 }
 
 export interface DiscoveryConfig {
@@ -71,11 +74,11 @@ export class Discovery {
   /** False (and reported) for ids no Zeek node would send; `what` says where it came from. */
   private acceptableId(id: string, what: string): boolean {
     if (id.length > this.maxIdLength) {
-      this.act.refused("max_node_id_length", `ignoring ${what} with a node id of ${id.length} characters (max_node_id_length ${this.maxIdLength}): ${printable(id, 64)}`);
+      this.act.refused("max_node_id_length", () => `ignoring ${what} with a node id of ${id.length} characters (max_node_id_length ${this.maxIdLength}): ${printable(id, 64)}`);
       return false;
     }
     if (id === "" || !plainText(id)) {
-      this.act.invalid(`ignoring ${what} with an invalid node id ${quoted(id, 64)} (empty or control characters)`);
+      this.act.invalid(() => `ignoring ${what} with an invalid node id ${quoted(id, 64)} (empty or control characters)`);
       return false;
     }
     return true;
@@ -96,7 +99,7 @@ export class Discovery {
     (fromSubs ? this.nodeidSubscriptions : this.nodeidHellos).delete(old);
     this.act.refused(
       "max_pending_hellos",
-      `${this.maxPending} unmatched hellos/subscriptions are pending (max_pending_hellos): forgot the oldest (node id ${printable(old, 64)}) for ${what} from node id ${printable(id, 64)}`,
+      () => `${this.maxPending} unmatched hellos/subscriptions are pending (max_pending_hellos): forgot the oldest (node id ${printable(old, 64)}) for ${what} from node id ${printable(id, 64)}`,
     );
   }
 
@@ -124,7 +127,7 @@ export class Discovery {
   onZeromqHello(name: string, id: string, now: number): void {
     if (!this.acceptableId(id, `ZeroMQ::hello of ${quoted(name, 64)}`)) return;
     if (!plainText(name)) {
-      this.act.invalid(`ignoring ZeroMQ::hello from node id ${printable(id, 64)} with an invalid node name ${quoted(name, 64)}`);
+      this.act.invalid(() => `ignoring ZeroMQ::hello from node id ${printable(id, 64)} with an invalid node name ${quoted(name, 64)}`);
       return;
     }
     const known = this.ids.get(name);

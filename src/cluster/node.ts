@@ -175,7 +175,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
           refused: (reason, m) => this.limitHit(reason, m),
           invalid: (m) => {
             this.metrics.msgErrors.value++;
-            this.peerWarnings.always(() => `${m}; counted in zeek_cluster_zeromq_msg_errors_total`);
+            this.peerWarnings.always(() => `${m()}; counted in zeek_cluster_zeromq_msg_errors_total`);
           },
         },
       );
@@ -458,7 +458,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private rememberTopic(topic: string): void {
     const max = this.options.maxSeenTopics;
     if (this.seenTopics.size >= max || this.seenTopicChars + topic.length > max * 256) {
-      this.limitHit("max_seen_topics", `${this.seenTopics.size} subscriptions (${this.seenTopicChars} characters) are remembered from the broker (max_seen_topics ${max}); ${quoted(topic, 64)} and further new ones are handled but not remembered`);
+      this.limitHit("max_seen_topics", () => `${this.seenTopics.size} subscriptions (${this.seenTopicChars} characters) are remembered from the broker (max_seen_topics ${max}); ${quoted(topic, 64)} and further new ones are handled but not remembered`);
       return;
     }
     this.seenTopics.add(topic);
@@ -466,11 +466,11 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 
   /** Counts a limit a peer hit in zeek_zmq_limit_hits_total{reason} and warns once per reason (rate-limited). */
-  private limitHit(reason: string, message: string): void {
+  private limitHit(reason: string, message: () => string): void {
     let c = this.limitCounters.get(reason);
     if (c === undefined) this.limitCounters.set(reason, (c = limitHits(this.registry, reason)));
     c.value++;
-    this.peerWarnings.once(`limit:${reason}`, () => `${message}; further ones are only counted in zeek_zmq_limit_hits_total{reason="${reason}"}`);
+    this.peerWarnings.once(`limit:${reason}`, () => `${message()}; further ones are only counted in zeek_zmq_limit_hits_total{reason="${reason}"}`);
   }
 
   /**
@@ -492,7 +492,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       if (queued !== true) {
         this.metrics.onloopDrops.value++;
         if (queued === "bytes")
-          this.limitHit("onloop_queue_max_bytes", `onloop queue holds ${this.onloop.bytes} bytes (onloop_queue_max_bytes ${this.options.onloopQueueMaxBytes}): dropping incoming events (a ${messageBytes(msg)}-byte one from sender ${quoted(msg.frame(1).toString("utf8"), 64)}); drops count in zeek_cluster_zeromq_onloop_drops_total`);
+          this.limitHit("onloop_queue_max_bytes", () => `onloop queue holds ${this.onloop.bytes} bytes (onloop_queue_max_bytes ${this.options.onloopQueueMaxBytes}): dropping incoming events (a ${messageBytes(msg)}-byte one from sender ${quoted(msg.frame(1).toString("utf8"), 64)}); drops count in zeek_cluster_zeromq_onloop_drops_total`);
         else if (!this.warnedOnloopDrop) {
           this.warnedOnloopDrop = true;
           this.warn("onloop queue full (onloop_queue_hwm): dropping incoming events; further drops are only counted in zeek_cluster_zeromq_onloop_drops_total");
@@ -543,7 +543,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       return pending;
     } catch (e) {
       if (!(e instanceof DecodeError)) {
-        this.handlerFailed(printable(topic, 128), e);
+        this.handlerFailed(topic, e);
         return undefined;
       }
       this.metrics.msgErrors.value++;
@@ -633,9 +633,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     void this.close();
   }
 
-  /** `name` is the event's name or the topic (escaped by the caller when a peer chose it). */
+  /** `name` is the event's name or the topic, which a peer may have chosen: escaped. */
   private handlerFailed(name: string, e: unknown): void {
-    this.report("reporter_error", `handler for ${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    this.report("reporter_error", `handler for ${printable(name, 256)} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
 
   private warn(message: string): void {

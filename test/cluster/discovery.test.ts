@@ -14,8 +14,8 @@ function setup(nodeNames = ["manager", "worker-1", "worker-2"], limits: { maxPen
       nodeDown: (n, id) => log.push(`node_down ${n} ${id}`),
       warning: (m) => log.push(`warning ${m}`),
       error: (m) => log.push(`error ${m}`),
-      refused: (reason, m) => log.push(`refused ${reason} ${m}`),
-      invalid: (m) => log.push(`invalid ${m}`),
+      refused: (reason, m) => log.push(`refused ${reason} ${m()}`),
+      invalid: (m) => log.push(`invalid ${m()}`),
     },
   );
   return { d, log };
