@@ -44,7 +44,8 @@ test("node attack - 60,000 truncated, junk-suffixed and garbage payloads, for un
   // Not one of them counted as an event (the good publisher's are the only ones).
   const events = await victim.metric("zeek_cluster_core_incoming_events_total");
   assert.ok(events < 200, `${events} incoming events`);
-  assert.ok(growth < 30, `RSS grew ${growth.toFixed(1)} MB`);
+  // Bounded by the onloop queue (onloop_queue_hwm messages) when the flood outruns the node.
+  assert.ok(growth < 60, `RSS grew ${growth.toFixed(1)} MB`);
   // Rate-limited (10 lines per 10 s and a summary), escaped.
   assert.ok(victim.proc.err.length <= 25, `${victim.proc.err.length} stderr lines`);
   assertCleanStderr(victim);
