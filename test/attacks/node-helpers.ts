@@ -80,6 +80,11 @@ export class GoodPublisher {
     return g;
   }
 
+  /** Attack::good events published so far (some may be dropped at the victim's onloop HWM during a flood). */
+  get published(): number {
+    return this.n;
+  }
+
   /** Resolves once `count` Attack::good events published from now on were handled; throws after `ms`. */
   async check(count = 10, ms = WAIT_MS): Promise<void> {
     const first = this.n + 1;

@@ -40,7 +40,9 @@ test("node attack - 60,000 truncated, junk-suffixed and garbage payloads, for un
   const errors = (await victim.metric("zeek_cluster_zeromq_msg_errors_total")) - errors0;
   const drops = await victim.metric("zeek_cluster_zeromq_onloop_drops_total");
   report("node-malformed", { messages: N, msg_errors: errors, onloop_drops: drops, rss_growth_mb: growth, stderr_lines: victim.proc.err.length });
-  assert.equal(errors + drops, N);
+  // The drops may include some of the good publisher's events sent during the flood.
+  assert.ok(errors + drops >= N && errors + drops <= N + good.published, `errors ${errors} + drops ${drops}, good events ${good.published}`);
+  assert.ok(errors >= N / 10, `only ${errors} msg_errors`);
   // Not one of them counted as an event (the good publisher's are the only ones).
   const events = await victim.metric("zeek_cluster_core_incoming_events_total");
   assert.ok(events < 200, `${events} incoming events`);

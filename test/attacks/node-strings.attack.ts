@@ -42,7 +42,7 @@ test("node attack - 40,000 messages with hostile topics, sender ids, event names
   report("node-strings", { messages: N, msg_errors: (await victim.metric("zeek_cluster_zeromq_msg_errors_total")) - errors0, onloop_drops: await victim.metric("zeek_cluster_zeromq_onloop_drops_total"), stderr_lines: victim.proc.err.length, rss_growth_mb: growth });
   const errors = (await victim.metric("zeek_cluster_zeromq_msg_errors_total")) - errors0;
   const drops = await victim.metric("zeek_cluster_zeromq_onloop_drops_total");
-  assert.ok(errors + drops >= (3 * N) / 4 && errors + drops <= N && errors >= N / 4, `errors ${errors}, drops ${drops}`);
+  assert.ok(errors + drops >= (3 * N) / 4 && errors + drops <= N + good.published && errors >= N / 4, `errors ${errors}, drops ${drops}`);
   assert.ok(victim.proc.err.length >= 4 && victim.proc.err.length <= 60, `${victim.proc.err.length} stderr lines`);
   assert.ok(victim.proc.err.some((l) => l.includes("FORGED \\x1b[2J\\x1b]0;pwned\\x07\\u202e\\r")), victim.proc.err.join("\n"));
   // The suppressed ones are summed up within the next 10 s.
