@@ -39,8 +39,10 @@ export { Log, LogStream, LogSender, LogReceiver, LogWriterManager, type LogStrea
 
 // Telemetry.
 export { MetricsRegistry } from "./telemetry/registry.js";
-export { startMetricsServer, type MetricsServer } from "./telemetry/server.js";
-export { zeekRegistry } from "./telemetry/zeek-metrics.js";
+export { startMetricsServer, servicesJson, type MetricsServer } from "./telemetry/server.js";
+export { zeekRegistry, limitHits } from "./telemetry/zeek-metrics.js";
+export { registerProcessMetrics } from "./telemetry/process.js";
+export { metricsTargets } from "./cluster/services.js";
 
 // ZMTP sockets.
 export { XPub, XSub, Pub, Sub, Push, Pull, type SocketOptions, type Message } from "./transport/index.js";

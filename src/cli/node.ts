@@ -11,6 +11,7 @@ import { isEphemeral } from "../cluster/broker.js";
 import { findNode, type ClusterLayout, type NodeType } from "../cluster/layout.js";
 import { ClusterNode } from "../cluster/node.js";
 import { unhonouredOptionWarnings, type NodeOptions } from "../cluster/options.js";
+import { metricsTargets } from "../cluster/services.js";
 import type { ChildMessage } from "../cluster/supervisor.js";
 import { ConfigError } from "../errors.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
@@ -185,7 +186,9 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
       }
       if (!abort.signal.aborted) {
         if (o.metricsPort !== undefined) {
-          metrics = await startMetricsServer({ registry, port: o.metricsPort, host: o.metricsAddress });
+          // Zeek's manager also serves Prometheus service discovery for the whole cluster.
+          const serviceTargets = layout && type === "manager" ? metricsTargets(layout) : undefined;
+          metrics = await startMetricsServer({ registry, port: o.metricsPort, host: o.metricsAddress, ...(serviceTargets ? { serviceTargets } : {}) });
           say(`metrics on ${metrics.url}`);
         }
         say(`ready ${name} ${n.nodeId}`);

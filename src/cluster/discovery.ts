@@ -3,6 +3,10 @@
 // ZeroMQ::hello, and exchange Cluster::hello once both the subscription and the hello were seen;
 // Cluster::hello raises node_up, the nodeid unsubscription node_down. Pure state: the owner
 // publishes what this returns and raises the events.
+// Every name and id here comes from a peer: the state they can grow is bounded (layout names only
+// for nodes up, max_pending_hellos unmatched ids, max_node_id_length per id), ids that could forge
+// output (control characters) are refused, and every one printed goes through printable().
+import { printable, quoted } from "../printable.js";
 import { nodeidTopic, nodeIdFromTopic } from "./topics.js";
 
 export interface DiscoveryActions {
@@ -14,6 +18,13 @@ export interface DiscoveryActions {
   nodeDown(name: string, id: string): void;
   warning(message: string): void;
   error(message: string): void;
+  /**
+   * A peer hit a limit (`reason` = the option's name); the state it would have grown was not kept.
+   * Messages are built only if printed (a flood of refusals must stay cheap).
+   */
+  refused(reason: "max_pending_hellos" | "max_node_id_length", message: () => string): void;
+  /** A hello or nodeid topic that no Zeek node sends (an id or name with control characters). */
+  invalid(message: () => string): void;
 }
 
 export interface DiscoveryConfig {
@@ -23,6 +34,15 @@ export interface DiscoveryConfig {
   nodeidTopicPrefix: string;
   /** hello_expiration in ms. */
   helloExpirationMs: number;
+  /** max_pending_hellos: unmatched subscriptions plus hellos kept at once. @default 10000 */
+  maxPending?: number;
+  /** max_node_id_length. @default 1024 */
+  maxIdLength?: number;
+}
+
+/** True if `s` has no control characters, bidi overrides or the like (printable() keeps it as it is). */
+function plainText(s: string): boolean {
+  return printable(s, s.length) === s;
 }
 
 export class Discovery {
@@ -34,11 +54,53 @@ export class Discovery {
   /** Node ids whose ZeroMQ::hello we got (waiting for their subscription). */
   private readonly nodeidHellos = new Map<string, number>();
 
+  private readonly maxPending: number;
+  private readonly maxIdLength: number;
+
   constructor(
     private readonly cfg: DiscoveryConfig,
     private readonly act: DiscoveryActions,
   ) {
     this.names = new Set(cfg.nodeNames);
+    this.maxPending = cfg.maxPending ?? 10_000;
+    this.maxIdLength = cfg.maxIdLength ?? 1024;
+  }
+
+  /** Unmatched subscriptions and hellos held now (bounded by max_pending_hellos). */
+  get pending(): number {
+    return this.nodeidSubscriptions.size + this.nodeidHellos.size;
+  }
+
+  /** False (and reported) for ids no Zeek node would send; `what` says where it came from. */
+  private acceptableId(id: string, what: string): boolean {
+    if (id.length > this.maxIdLength) {
+      this.act.refused("max_node_id_length", () => `ignoring ${what} with a node id of ${id.length} characters (max_node_id_length ${this.maxIdLength}): ${printable(id, 64)}`);
+      return false;
+    }
+    if (id === "" || !plainText(id)) {
+      this.act.invalid(() => `ignoring ${what} with an invalid node id ${quoted(id, 64)} (empty or control characters)`);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Makes room for one more unmatched id under max_pending_hellos by forgetting the oldest one
+   * (reported). Forgetting the oldest rather than refusing the newest: a real node's two halves
+   * arrive within milliseconds, so a flood of fake ids cannot lock newcomers out for a whole
+   * hello_expiration.
+   */
+  private makeRoom(id: string, what: string): void {
+    if (this.pending < this.maxPending) return;
+    const sub = this.nodeidSubscriptions.entries().next().value as [string, number] | undefined;
+    const hello = this.nodeidHellos.entries().next().value as [string, number] | undefined;
+    const fromSubs = sub !== undefined && (hello === undefined || sub[1] <= hello[1]);
+    const [old] = (fromSubs ? sub : hello)!;
+    (fromSubs ? this.nodeidSubscriptions : this.nodeidHellos).delete(old);
+    this.act.refused(
+      "max_pending_hellos",
+      () => `${this.maxPending} unmatched hellos/subscriptions are pending (max_pending_hellos): forgot the oldest (node id ${printable(old, 64)}) for ${what} from node id ${printable(id, 64)}`,
+    );
   }
 
   /** The id a node announced, if it is up. */
@@ -54,7 +116,8 @@ export class Discovery {
   /** Cluster::Backend::ZeroMQ::subscription(topic). */
   onSubscription(topic: string, now: number): void {
     const id = nodeIdFromTopic(topic, this.cfg.nodeidTopicPrefix);
-    if (id === undefined || id === this.cfg.selfId) return;
+    if (id === undefined || id === this.cfg.selfId || !this.acceptableId(id, "a nodeid subscription")) return;
+    if (!this.nodeidHellos.has(id) && !this.nodeidSubscriptions.has(id)) this.makeRoom(id, "a nodeid subscription");
     this.act.zeromqHello(topic);
     if (this.nodeidHellos.delete(id)) this.act.clusterHello(nodeidTopic(id, this.cfg.nodeidTopicPrefix));
     else this.nodeidSubscriptions.set(id, now);
@@ -62,11 +125,17 @@ export class Discovery {
 
   /** Cluster::Backend::ZeroMQ::hello(name, id). */
   onZeromqHello(name: string, id: string, now: number): void {
+    if (!this.acceptableId(id, `ZeroMQ::hello of ${quoted(name, 64)}`)) return;
+    if (!plainText(name)) {
+      this.act.invalid(() => `ignoring ZeroMQ::hello from node id ${printable(id, 64)} with an invalid node name ${quoted(name, 64)}`);
+      return;
+    }
     const known = this.ids.get(name);
     if (known === id) {
       this.act.warning(`node '${name}' (${id}) sends ZeroMQ::hello twice`);
       return;
     }
+    if (!this.nodeidSubscriptions.has(id) && !this.nodeidHellos.has(id)) this.makeRoom(id, `ZeroMQ::hello of '${printable(name, 64)}'`);
     if (known !== undefined) {
       this.act.warning(`node '${name}' never said goodbye (old id:${known} new id:${id})`);
       this.ids.delete(name);
@@ -79,12 +148,13 @@ export class Discovery {
   /** Cluster::hello(name, id). */
   onClusterHello(name: string, id: string): void {
     if (!this.names.has(name)) {
-      this.act.error(`Got Cluster::hello msg from unexpected node: ${name} (${id})`);
+      this.act.error(`Got Cluster::hello msg from unexpected node: ${printable(name, 128)} (${printable(id, 128)})`);
       return;
     }
+    if (!this.acceptableId(id, `Cluster::hello of '${name}'`)) return;
     const known = this.ids.get(name);
     if (known !== undefined && known !== id) {
-      this.act.error(`Duplicate node: ${name} (old id:${known} new id:${id})`);
+      this.act.error(`Duplicate node: ${name} (old id:${known} new id:${printable(id, 128)})`);
       return;
     }
     this.ids.set(name, id);
@@ -102,7 +172,7 @@ export class Discovery {
       this.act.nodeDown(name, id);
       return;
     }
-    this.act.warning(`unsubscription of unknown node with id ${id}`);
+    this.act.warning(`unsubscription of unknown node with id ${printable(id, 128)}`);
   }
 
   /**
@@ -123,12 +193,12 @@ export class Discovery {
     for (const [id, t] of this.nodeidSubscriptions)
       if (t <= limit) {
         this.nodeidSubscriptions.delete(id);
-        this.act.warning(`Expired subscription from nodeid ${id}`);
+        this.act.warning(`Expired subscription from nodeid ${printable(id, 128)}`);
       }
     for (const [id, t] of this.nodeidHellos)
       if (t <= limit) {
         this.nodeidHellos.delete(id);
-        this.act.warning(`Expired hello from nodeid ${id}`);
+        this.act.warning(`Expired hello from nodeid ${printable(id, 128)}`);
       }
   }
 }

@@ -6,10 +6,11 @@ import { EventEmitter } from "node:events";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import { decodeEvent, writeEvent, type ZeekEvent } from "../codec/broker/event.js";
 import { decodeJsonEvent, encodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
-import { readEventName, type EventDecl } from "../codec/broker/typed.js";
+import { checkEvent, readEventName, type EventDecl } from "../codec/broker/typed.js";
 import { ConfigError, DecodeError } from "../errors.js";
-import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
-import type { MetricsRegistry } from "../telemetry/registry.js";
+import { printable, quoted, Warnings } from "../printable.js";
+import { ClusterTelemetry, limitHits, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
+import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
 import { curveKeysFrom, HandshakeError, XPub, XSub, type PackedMessage, type ZmtpSocket } from "../transport/index.js";
 import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
@@ -80,14 +81,25 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private readonly framer: EventFramer;
   private readonly registrations = new Map<string, Registration>();
   private readonly anyHandlers: AnyEventHandler[] = [];
-  /** Topics seen on the XPUB (Zeek's seen-set: `subscription` only on first sighting). */
+  /** Topics seen on the XPUB (Zeek's seen-set: `subscription` only on first sighting); at most max_seen_topics. */
   private readonly seenTopics = new Set<string>();
+  /** Characters held by seenTopics: bounded too (max_seen_topics × 256), topics have no length limit. */
+  private seenTopicChars = 0;
+  /**
+   * Warnings whose text or frequency a peer controls (undecodable messages, hellos, limits):
+   * rate-limited and bounded, so a peer can neither flood stderr nor grow a warn-once set.
+   */
+  private readonly peerWarnings: Warnings;
+  private readonly peerErrors: Warnings;
+  /** zeek_zmq_limit_hits_total{reason} of the node's own limits, created on first use. */
+  private readonly limitCounters = new Map<string, Counter>();
   private readonly readyWaiters = new Map<string, { ready: () => void; fail: (e: Error) => void }>();
   private readyCounter = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** Prints the summaries of rate-limited peer warnings, so suppressed ones are announced even when nothing follows. */
+  private warningsTimer: NodeJS.Timeout | undefined;
   private warnedXpubDrop = false;
   private warnedOnloopDrop = false;
-  private lastDecodeWarning = 0;
   private lastTopicFrame: Buffer | undefined;
   /** The registration of the last binary event dispatched (never a discovery event). */
   private lastRegistration: Registration | undefined;
@@ -120,8 +132,14 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.framer = new EventFramer(this.idFrame, Buffer.from(this.eventFormat, "latin1"));
     this.registry = cfg.registry ?? zeekRegistry(cfg.name);
     this.metrics = new ZeroMqMetrics(this.registry);
-    this.telemetry = new ClusterTelemetry(this.registry);
     const o = this.options;
+    this.peerWarnings = new Warnings((line) => this.warn(line));
+    this.peerErrors = new Warnings((line) => this.report("reporter_error", line));
+    // Zeek's Cluster::Telemetry::core_metrics (default {INFO}); VERBOSE series are capped.
+    this.telemetry = new ClusterTelemetry(this.registry, { info: o.coreMetrics.includes("INFO"), verbose: o.coreMetrics.includes("VERBOSE"), maxSeries: o.maxMetricSeries });
+    this.registry.onSeriesLimit((family) =>
+      this.peerWarnings.once(`series:${family}`, () => `metric ${family} reached its cap of series (max_metric_series ${o.maxMetricSeries} for core_metrics VERBOSE, 10000 otherwise): further topics/event names count in its "__overflow__" series and in zeek_zmq_limit_hits_total{reason="max_metric_series"}`),
+    );
     const curve = curveKeysFrom(o).client;
     const hb = { heartbeatInterval: o.heartbeatIntervalMs, heartbeatTimeout: o.heartbeatTimeoutMs, ...(curve ? { curve } : {}) };
     this.xpub = new XPub({ verbose: true, noDrop: o.connectXpubNodrop, sendHighWaterMark: o.xpubSndhwm, linger: o.lingerMs, ipv6: o.ipv6, ...hb });
@@ -136,6 +154,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
           nodeNames: cfg.layout?.nodes.map((n) => n.name) ?? [],
           nodeidTopicPrefix: o.nodeidTopicPrefix,
           helloExpirationMs: o.helloExpiration * 1000,
+          maxPending: o.maxPendingHellos,
+          maxIdLength: o.maxNodeIdLength,
         },
         {
           zeromqHello: (topic) => this.publish(topic, ZEROMQ_HELLO, [this.name, this.nodeId]),
@@ -149,13 +169,19 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
             for (const p of Object.values(this.pools ?? {})) p.markDead(name);
             this.emit("node_down", name, id);
           },
-          warning: (m) => this.warn(m),
-          error: (m) => this.report("reporter_error", m),
+          // Zeek's discovery warnings, but a peer decides how many: rate-limited.
+          warning: (m) => this.peerWarnings.always(() => m),
+          error: (m) => this.peerErrors.always(() => m),
+          refused: (reason, m) => this.limitHit(reason, m),
+          invalid: (m) => {
+            this.metrics.msgErrors.value++;
+            this.peerWarnings.always(() => `${m()}; counted in zeek_cluster_zeromq_msg_errors_total`);
+          },
         },
       );
     }
     this.onloop = new OnLoopQueue<PackedMessage>(
-      { hwm: o.onloopQueueHwm, pollMaxMessages: o.pollMaxMessages },
+      { hwm: o.onloopQueueHwm, pollMaxMessages: o.pollMaxMessages, maxBytes: o.onloopQueueMaxBytes, sizeOf: messageBytes },
       (msg) => this.dispatch(msg),
       () => this.xsub.pending > 0 && this.pullXsub(),
     );
@@ -166,6 +192,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.xpub.on("disconnected", () => {
       if (this.closed) return; // our own close, not a lost broker
       this.seenTopics.clear();
+      this.seenTopicChars = 0;
       this.discovery?.reset();
     });
     this.monitor("xsub", this.xsub);
@@ -200,6 +227,11 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       this.emit("broker", { xpub, xsub });
     }
     await this.startLogging();
+    this.warningsTimer = setInterval(() => {
+      this.peerWarnings.flush();
+      this.peerErrors.flush();
+    }, 10_000);
+    this.warningsTimer.unref();
     this.xpub.connect(connectXpub);
     this.xsub.connect(connectXsub);
     if (this.discovery) {
@@ -358,6 +390,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
+    clearInterval(this.warningsTimer);
     this.onloop.close();
     for (const w of this.readyWaiters.values()) w.fail(new Error(`${LOG_PREFIX(this.name)}: closed before it was ready to publish`));
     this.readyWaiters.clear();
@@ -400,7 +433,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       const topic = f.toString("utf8", 1);
       if (f[0] === 1) {
         if (!this.seenTopics.has(topic)) {
-          this.seenTopics.add(topic);
+          this.rememberTopic(topic);
           this.emit("subscription", topic);
           this.discovery?.onSubscription(topic, Date.now());
         }
@@ -410,11 +443,34 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
           waiter.ready();
         }
       } else {
-        this.seenTopics.delete(topic);
+        if (this.seenTopics.delete(topic)) this.seenTopicChars -= topic.length;
         this.emit("unsubscription", topic);
         this.discovery?.onUnsubscription(topic);
       }
     }
+  }
+
+  /**
+   * Adds `topic` to the seen-set unless it is full (max_seen_topics topics, or 256 characters per
+   * allowed topic on average): then the subscription is still handled, only not remembered, so a
+   * repeat raises `subscription` again (as if it were new) instead of growing the set.
+   */
+  private rememberTopic(topic: string): void {
+    const max = this.options.maxSeenTopics;
+    if (this.seenTopics.size >= max || this.seenTopicChars + topic.length > max * 256) {
+      this.limitHit("max_seen_topics", () => `${this.seenTopics.size} subscriptions (${this.seenTopicChars} characters) are remembered from the broker (max_seen_topics ${max}); ${quoted(topic, 64)} and further new ones are handled but not remembered`);
+      return;
+    }
+    this.seenTopics.add(topic);
+    this.seenTopicChars += topic.length;
+  }
+
+  /** Counts a limit a peer hit in zeek_zmq_limit_hits_total{reason} and warns once per reason (rate-limited). */
+  private limitHit(reason: string, message: () => string): void {
+    let c = this.limitCounters.get(reason);
+    if (c === undefined) this.limitCounters.set(reason, (c = limitHits(this.registry, reason)));
+    c.value++;
+    this.peerWarnings.once(`limit:${reason}`, () => `${message()}; further ones are only counted in zeek_zmq_limit_hits_total{reason="${reason}"}`);
   }
 
   /**
@@ -432,9 +488,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         continue;
       }
       if (msg.frameEquals(1, this.idFrame)) continue; // our own message, echoed by the broker
-      if (!this.onloop.push(msg)) {
+      const queued = this.onloop.push(msg);
+      if (queued !== true) {
         this.metrics.onloopDrops.value++;
-        if (!this.warnedOnloopDrop) {
+        if (queued === "bytes")
+          this.limitHit("onloop_queue_max_bytes", () => `onloop queue holds ${this.onloop.bytes} bytes (onloop_queue_max_bytes ${this.options.onloopQueueMaxBytes}): dropping incoming events (a ${messageBytes(msg)}-byte one from sender ${quoted(msg.frame(1).toString("utf8"), 64)}); drops count in zeek_cluster_zeromq_onloop_drops_total`);
+        else if (!this.warnedOnloopDrop) {
           this.warnedOnloopDrop = true;
           this.warn("onloop queue full (onloop_queue_hwm): dropping incoming events; further drops are only counted in zeek_cluster_zeromq_onloop_drops_total");
         }
@@ -466,10 +525,13 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       else if (format === JSON_FORMAT) name = (event = decodeJsonEvent(payload)).name;
       else throw new DecodeError("message", "invalid", 0, `unknown event format ${JSON.stringify(format.slice(0, 40))}`);
       const reg = this.registrations.get(name);
-      if (this.discovery && name.charCodeAt(0) === 0x43 /* C */ && this.discoveryEvent(name, format, payload, event)) this.lastRegistration = undefined;
+      let hello = false;
+      if (this.discovery && name.charCodeAt(0) === 0x43 /* C */ && (hello = this.discoveryEvent(name, format, payload, event, msg))) this.lastRegistration = undefined;
       else if (isBin) this.lastRegistration = reg;
       const args = reg ? (event ? reg.decl.fromEvent(event) : reg.decl.decode(payload)) : undefined;
       if (this.anyHandlers.length > 0) event ??= decodeEvent(payload);
+      // Nobody decoded it: a malformed payload is still an error, handler or not (no values built).
+      else if (reg === undefined && event === undefined && !hello) checkEvent(payload);
       this.telemetry.onIncomingEvent(topic, name); // decoded events only
       let pending = reg ? this.runHandlers(reg, args!) : undefined;
       if (event !== undefined && this.anyHandlers.length > 0) {
@@ -485,12 +547,10 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         return undefined;
       }
       this.metrics.msgErrors.value++;
-      // Hostile peers must not flood stderr: one warning per 10 s, the counter has the rest.
-      const now = Date.now();
-      if (now - this.lastDecodeWarning >= 10_000) {
-        this.lastDecodeWarning = now;
-        this.warn(`dropped undecodable ${format} message on ${topic}: ${e.message} (further ones within 10 s are only counted in zeek_cluster_zeromq_msg_errors_total)`);
-      }
+      // Hostile peers must not flood stderr (rate-limited) nor forge lines (every peer string escaped).
+      this.peerWarnings.always(
+        () => `dropped undecodable ${printable(format, 40)} message on ${quoted(topic, 128)} from sender ${quoted(msg.frame(1).toString("utf8"), 128)}: ${printable(e.message, 256)} (all are counted in zeek_cluster_zeromq_msg_errors_total)`,
+      );
       return undefined;
     }
   }
@@ -529,10 +589,17 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   }
 
   /** Feeds the hello events to discovery; true if `name` was one. */
-  private discoveryEvent(name: string, format: string, payload: Buffer, event: ZeekEvent | undefined): boolean {
+  private discoveryEvent(name: string, format: string, payload: Buffer, event: ZeekEvent | undefined, msg: PackedMessage): boolean {
     const decl = name === ZEROMQ_HELLO.name ? ZEROMQ_HELLO : name === CLUSTER_HELLO.name ? CLUSTER_HELLO : undefined;
     if (!decl) return false;
     const [n, id] = (format === BIN_FORMAT ? decl.decode(payload) : decl.fromEvent(event!)) as [string, string];
+    // A Zeek node says hello with its own id, the one in the message's sender frame: a hello
+    // naming another id is forged (it would make us hello, or raise node_down, for someone else).
+    if (!msg.frameEquals(1, Buffer.from(id, "utf8"))) {
+      this.metrics.msgErrors.value++;
+      this.peerWarnings.always(() => `ignoring ${name}(${quoted(n, 64)}, ${quoted(id, 64)}) sent by node id ${quoted(msg.frame(1).toString("utf8"), 64)}: a node says hello with its own id; counted in zeek_cluster_zeromq_msg_errors_total`);
+      return true;
+    }
     if (decl === ZEROMQ_HELLO) this.discovery!.onZeromqHello(n, id, Date.now());
     else this.discovery!.onClusterHello(n, id);
     return true;
@@ -566,8 +633,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     void this.close();
   }
 
+  /** `name` is the event's name or the topic, which a peer may have chosen: escaped. */
   private handlerFailed(name: string, e: unknown): void {
-    this.report("reporter_error", `handler for ${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    this.report("reporter_error", `handler for ${printable(name, 256)} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
 
   private warn(message: string): void {
@@ -578,6 +646,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     if (this.listenerCount(kind) > 0) this.emit(kind, message);
     else process.stderr.write(`${LOG_PREFIX(this.name)} ${kind === "reporter_warning" ? "warning" : "error"}: ${message}\n`);
   }
+}
+
+/** A received message's size in bytes (its frames and what lies between them), for onloop_queue_max_bytes. */
+function messageBytes(msg: PackedMessage): number {
+  const s = msg.spans;
+  return s[s.length - 1]! - s[0]!;
 }
 
 export { CLUSTER_HELLO, ZEROMQ_HELLO, type AnyEventHandler, type ClusterNodeConfig, type ClusterNodeEvents, type EventFormat, type MonitoringEvent } from "./node-types.js";

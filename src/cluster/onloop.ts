@@ -2,13 +2,18 @@
 // With a high-water mark, what does not fit is dropped (counted by the owner); with hwm 0 nothing
 // is dropped and the reader takes only what fits under a fixed bound, leaving the rest to TCP
 // backpressure. The dispatcher runs at most poll_max_messages per turn, awaiting async handlers,
-// then yields to the event loop.
+// then yields to the event loop. A byte bound (onloop_queue_max_bytes) applies on top of the
+// message counts: peers choose the size of what they send, so counting messages alone bounds nothing.
 
-export interface OnLoopOptions {
+export interface OnLoopOptions<T = unknown> {
   /** onloop_queue_hwm; 0 = never drop. */
   hwm: number;
   /** poll_max_messages; 0 = no limit per turn. */
   pollMaxMessages: number;
+  /** onloop_queue_max_bytes (sizes from `sizeOf`); 0 = no byte limit. @default 0 */
+  maxBytes?: number;
+  /** The size of an item in bytes, for maxBytes. */
+  sizeOf?: (item: T) => number;
 }
 
 export class OnLoopQueue<T> {
@@ -22,9 +27,13 @@ export class OnLoopQueue<T> {
   private readonly perTurn: number;
   /** Without an HWM, how much the reader may take from the socket ahead of the dispatcher. */
   private readonly bound: number;
+  private readonly maxBytes: number;
+  private readonly sizeOf: ((item: T) => number) | undefined;
+  /** Bytes of the queued items (when maxBytes is set). */
+  private queuedBytes = 0;
 
   constructor(
-    private readonly opts: OnLoopOptions,
+    private readonly opts: OnLoopOptions<T>,
     /** Runs the handlers of one item; a promise if a handler is async (awaited before the next). */
     private readonly dispatch: (item: T) => Promise<unknown> | undefined,
     /** Called when the queue has room again, to take more from the socket. */
@@ -32,20 +41,39 @@ export class OnLoopQueue<T> {
   ) {
     this.perTurn = opts.pollMaxMessages > 0 ? opts.pollMaxMessages : Infinity;
     this.bound = Math.max(1000, opts.pollMaxMessages > 0 ? opts.pollMaxMessages * 10 : 1000);
+    this.maxBytes = opts.maxBytes !== undefined && opts.maxBytes > 0 && opts.sizeOf ? opts.maxBytes : 0;
+    this.sizeOf = this.maxBytes > 0 ? opts.sizeOf : undefined;
   }
 
   get length(): number {
     return this.items.length - this.head;
   }
 
-  /** How many items the reader may take now (Infinity when the HWM drops the excess). */
-  room(): number {
-    return this.opts.hwm > 0 ? Infinity : Math.max(0, this.bound - this.length);
+  /** Bytes queued (0 without a byte limit). */
+  get bytes(): number {
+    return this.queuedBytes;
   }
 
-  /** Queues `item`; false if the HWM is reached (the caller counts the drop). */
-  push(item: T): boolean {
-    if (this.opts.hwm > 0 && this.length >= this.opts.hwm) return false;
+  /** How many items the reader may take now (Infinity when the HWM drops the excess). */
+  room(): number {
+    if (this.opts.hwm > 0) return Infinity;
+    // Without an HWM nothing is dropped: over the byte limit the reader stops (TCP backpressure).
+    if (this.maxBytes > 0 && this.queuedBytes >= this.maxBytes) return 0;
+    return Math.max(0, this.bound - this.length);
+  }
+
+  /**
+   * Queues `item`; "hwm" if the HWM is reached, "bytes" if it would exceed the byte limit (the
+   * caller counts the drop), true if queued.
+   */
+  push(item: T): true | "hwm" | "bytes" {
+    if (this.opts.hwm > 0 && this.length >= this.opts.hwm) return "hwm";
+    if (this.sizeOf !== undefined) {
+      const n = this.sizeOf(item);
+      // With hwm 0 the reader already stopped at the limit (room()); what it took is queued.
+      if (this.opts.hwm > 0 && this.queuedBytes + n > this.maxBytes && this.length > 0) return "bytes";
+      this.queuedBytes += n;
+    }
     this.items.push(item);
     return true;
   }
@@ -75,6 +103,7 @@ export class OnLoopQueue<T> {
     this.closed = true;
     this.items = [];
     this.head = 0;
+    this.queuedBytes = 0;
   }
 
   private async drain(): Promise<void> {
@@ -84,6 +113,7 @@ export class OnLoopQueue<T> {
       for (let n = 0; n < this.perTurn && this.length > 0; n++) {
         const item = this.items[this.head]!;
         this.items[this.head++] = undefined;
+        if (this.sizeOf !== undefined) this.queuedBytes -= this.sizeOf(item);
         if (this.head > 1024 && this.head * 2 > this.items.length) {
           this.items.splice(0, this.head);
           this.head = 0;

@@ -6,7 +6,7 @@ const INT32_MAX = 2 ** 31 - 1;
 interface SpecCommon {
   /** camelCase key of NodeOptions. */
   readonly key: string;
-  /** Zeek's name (Cluster::Backend::ZeroMQ::<zeek>, or Telemetry::<zeek> for metrics). */
+  /** Zeek's name (Cluster::Backend::ZeroMQ::<zeek>, Telemetry::<zeek> for metrics, Cluster::Telemetry::<zeek> for core_metrics). */
   readonly zeek: string;
   /** CLI flag without the leading dashes. */
   readonly flag: string;
@@ -17,7 +17,9 @@ interface SpecCommon {
 
 type SpecKind =
   | { readonly kind: "bool" | "seconds" | "string" | "endpoints" | "port" }
-  | { readonly kind: "int"; readonly min: number; readonly max: number };
+  | { readonly kind: "int"; readonly min: number; readonly max: number }
+  /** A Zeek `set[enum]`: "INFO,VERBOSE" or "{INFO, VERBOSE}" (flags, env) or a list (files). */
+  | { readonly kind: "enumset"; readonly values: readonly string[] };
 
 export type OptionSpec = SpecCommon & SpecKind;
 
@@ -69,6 +71,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = Object.freeze([
   spec("curveClientSecretkey", "curve_client_secretkey", curve),
   spec("metricsPort", "metrics_port", { kind: "port" }),
   spec("metricsAddress", "metrics_address", { kind: "string", nonEmpty: true }),
+  // Cluster::Telemetry::core_metrics (Zeek's default {INFO}; VERBOSE adds per-topic series).
+  spec("coreMetrics", "core_metrics", { kind: "enumset", values: ["INFO", "VERBOSE"] }),
+  // zeek-zmq extensions: what a peer can make a node hold (docs/limits.md).
+  spec("maxMetricSeries", "max_metric_series", { kind: "int", min: 1, max: INT32_MAX }),
+  spec("maxPendingHellos", "max_pending_hellos", { kind: "int", min: 1, max: INT32_MAX }),
+  spec("maxSeenTopics", "max_seen_topics", { kind: "int", min: 1, max: INT32_MAX }),
+  spec("maxNodeIdLength", "max_node_id_length", { kind: "int", min: 16, max: 65536 }),
+  spec("onloopQueueMaxBytes", "onloop_queue_max_bytes", { kind: "int", min: 0, max: Number.MAX_SAFE_INTEGER }),
 ]);
 
 /**

@@ -3,6 +3,7 @@
 // the environment and CLI flags. Precedence: CLI > env > file > layout-derived > default.
 
 import { ConfigError } from "../errors.js";
+import type { CoreMetricsType } from "../telemetry/zeek-metrics.js";
 import { type ClusterLayout, brokerEndpoints, connectLogEndpoints, findNode, listenLogEndpoint } from "./layout.js";
 import { OPTION_SPECS, type OptionSpec } from "./option-specs.js";
 import { DEFAULT_INTERNAL_TOPIC_PREFIX, DEFAULT_NODE_TOPIC_PREFIX, DEFAULT_NODEID_TOPIC_PREFIX } from "./topics.js";
@@ -87,6 +88,33 @@ export interface NodeOptions {
   readonly metricsPort: number | undefined;
   /** `Telemetry::metrics_address`. @default "127.0.0.1" */
   readonly metricsAddress: string;
+  /**
+   * `Cluster::Telemetry::core_metrics`: INFO = event totals, VERBOSE = also one series per
+   * (normalised) topic and event name. As in Zeek, VERBOSE is off by default. @default ["INFO"]
+   */
+  readonly coreMetrics: readonly CoreMetricsType[];
+  /**
+   * zeek-zmq extension `max_metric_series`: series per VERBOSE metric family; further
+   * topic/handler pairs count in the `__overflow__` series. @default 10000
+   */
+  readonly maxMetricSeries: number;
+  /**
+   * zeek-zmq extension `max_pending_hellos`: node ids whose nodeid subscription or ZeroMQ::hello
+   * waits for the other half (each expires after hello_expiration); further ones are ignored. @default 10000
+   */
+  readonly maxPendingHellos: number;
+  /**
+   * zeek-zmq extension `max_seen_topics`: subscriptions remembered from the XPUB (Zeek's seen-set,
+   * so `subscription` fires once per topic); beyond it, new topics are still handled but not remembered. @default 100000
+   */
+  readonly maxSeenTopics: number;
+  /** zeek-zmq extension `max_node_id_length`: longer node ids (in hellos, nodeid topics) are refused. @default 1024 */
+  readonly maxNodeIdLength: number;
+  /**
+   * zeek-zmq extension `onloop_queue_max_bytes`: bytes of received events queued for the
+   * handlers; beyond it events are dropped (onloop_queue_hwm > 0) or no longer read (0). 0 = no limit. @default 268435456
+   */
+  readonly onloopQueueMaxBytes: number;
 }
 
 export const DEFAULT_CONNECT_XPUB_ENDPOINT = "tcp://127.0.0.1:5556";
@@ -101,6 +129,11 @@ export const DEFAULT_ONLOOP_QUEUE_HWM = 10000;
 export const DEFAULT_POLL_MAX_MESSAGES = 100;
 export const DEFAULT_HELLO_EXPIRATION_S = 10;
 export const DEFAULT_METRICS_ADDRESS = "127.0.0.1";
+export const DEFAULT_MAX_METRIC_SERIES = 10_000;
+export const DEFAULT_MAX_PENDING_HELLOS = 10_000;
+export const DEFAULT_MAX_SEEN_TOPICS = 100_000;
+export const DEFAULT_MAX_NODE_ID_LENGTH = 1024;
+export const DEFAULT_ONLOOP_QUEUE_MAX_BYTES = 256 * 2 ** 20;
 /** debug_flags bits. */
 export const DEBUG_POLL = 1;
 export const DEBUG_THREAD = 2;
@@ -143,6 +176,12 @@ export const DEFAULT_NODE_OPTIONS: NodeOptions = Object.freeze({
   curveClientSecretkey: "",
   metricsPort: undefined,
   metricsAddress: DEFAULT_METRICS_ADDRESS,
+  coreMetrics: Object.freeze(["INFO"]) as readonly CoreMetricsType[],
+  maxMetricSeries: DEFAULT_MAX_METRIC_SERIES,
+  maxPendingHellos: DEFAULT_MAX_PENDING_HELLOS,
+  maxSeenTopics: DEFAULT_MAX_SEEN_TOPICS,
+  maxNodeIdLength: DEFAULT_MAX_NODE_ID_LENGTH,
+  onloopQueueMaxBytes: DEFAULT_ONLOOP_QUEUE_MAX_BYTES,
 });
 
 /** Zeek's CURVE environment variables (wire.md §2.1); mixing them with file/flag keys is an error, as in Zeek. */
@@ -230,6 +269,24 @@ function coerce(spec: OptionSpec, raw: unknown, where: string): unknown {
       const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
       if (!Number.isInteger(n) || n < 0 || n > 65535) return bad("a TCP port 0..65535 (0 = any free port)");
       return n;
+    }
+    case "enumset": {
+      // Zeek's set syntax "{INFO, VERBOSE}", a comma-separated list, or a list from a file.
+      const text = typeof raw === "string" ? raw.trim().replace(/^\{(.*)\}$/s, "$1") : undefined;
+      const items: unknown = text !== undefined ? (text.trim() === "" ? [] : text.split(",")) : raw;
+      const allowed = `a set of ${spec.values.join(", ")} (e.g. "${spec.values.join(",")}")`;
+      if (!Array.isArray(items) || !items.every((x) => typeof x === "string")) return bad(allowed);
+      const out = new Set<string>();
+      for (const item of items as string[]) {
+        // Zeek's scripts spell them Cluster::Telemetry::INFO too.
+        const v = item.trim().replace(/^(?:Cluster::Telemetry::)/, "").toUpperCase();
+        if (!spec.values.includes(v)) {
+          if (v === "DEBUG") throw new ConfigError(spec.zeek, `${where}: DEBUG (Zeek's message-size histograms) is not supported by zeek-zmq; use ${spec.values.join(" and/or ")}`);
+          return bad(allowed);
+        }
+        out.add(v);
+      }
+      return Object.freeze(spec.values.filter((v) => out.has(v)));
     }
   }
 }

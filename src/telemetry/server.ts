@@ -1,11 +1,24 @@
-// HTTP endpoint serving a registry in Prometheus text format at /metrics (Zeek: Telemetry::metrics_port).
+// HTTP endpoint serving a registry in Prometheus text format at /metrics (Zeek: Telemetry::metrics_port),
+// with the process metrics every exporter has, and on Zeek's manager the Prometheus HTTP service
+// discovery document /services.json listing every node's metrics endpoint (docs/metrics.md).
 
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConfigError } from "../errors.js";
+import { registerProcessMetrics } from "./process.js";
 import type { MetricsRegistry } from "./registry.js";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+/** The content type Zeek serves /services.json with. */
+export const SERVICES_CONTENT_TYPE = "application/json";
+
+/**
+ * Zeek's /services.json body: one target group with every "<host>:<metrics port>" and no labels,
+ * exactly as Zeek 8's telemetry manager renders it (compact JSON).
+ */
+export function servicesJson(targets: readonly string[]): string {
+  return JSON.stringify([{ targets, labels: {} }]);
+}
 
 export interface MetricsServer {
   /** The bound port (useful with port 0). */
@@ -22,23 +35,32 @@ export interface MetricsServerOptions {
   port: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /**
+   * Serve /services.json (Prometheus HTTP service discovery) with these targets, as Zeek's manager
+   * does (see metricsTargets in src/cluster/services.ts). @default none: /services.json is 404
+   */
+  serviceTargets?: readonly string[];
 }
 
 /** Starts the endpoint; rejects with ConfigError("metrics_port") if it cannot listen. */
-export function startMetricsServer({ registry, port, host = "127.0.0.1" }: MetricsServerOptions): Promise<MetricsServer> {
+export function startMetricsServer({ registry, port, host = "127.0.0.1", serviceTargets }: MetricsServerOptions): Promise<MetricsServer> {
+  registerProcessMetrics(registry);
+  // Built once: the layout does not change while the process runs (Zeek pre-builds it too).
+  const services = serviceTargets === undefined ? undefined : servicesJson(serviceTargets);
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path !== "/metrics") {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found; metrics are at /metrics\n");
+    const body = path === "/metrics" ? undefined : path === "/services.json" && services !== undefined ? services : null;
+    if (body === null) {
+      res.writeHead(404, { "content-type": "text/plain" }).end(`not found; metrics are at /metrics${services === undefined ? "" : ", service discovery at /services.json"}\n`);
       return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
     }
-    const body = registry.render();
-    res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE, "content-length": Buffer.byteLength(body) });
-    res.end(req.method === "HEAD" ? undefined : body);
+    const text = body ?? registry.render();
+    res.writeHead(200, { "content-type": body === undefined ? PROMETHEUS_CONTENT_TYPE : SERVICES_CONTENT_TYPE, "content-length": Buffer.byteLength(text) });
+    res.end(req.method === "HEAD" ? undefined : text);
   });
   // Scrapers keep connections alive; don't let them hold close() open.
   server.keepAliveTimeout = 5000;

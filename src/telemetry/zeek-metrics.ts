@@ -1,7 +1,7 @@
 // Zeek's cluster metrics under Zeek's names (src/cluster/backend/zeromq/ZeroMQ.cc,
 // src/cluster/Telemetry.cc, base/frameworks/cluster/telemetry.zeek; wire.md §6.1).
 
-import { type Counter, type CounterFamily, MetricsRegistry } from "./registry.js";
+import { type Counter, type CounterFamily, LIMIT_HITS_HELP, LIMIT_HITS_NAME, MetricsRegistry } from "./registry.js";
 
 /** A registry labelled like Zeek's: every series carries `node="<Cluster::node>"` (Telemetry::metrics_endpoint_label). */
 export function zeekRegistry(nodeName?: string): MetricsRegistry {
@@ -78,18 +78,35 @@ export function normalizeTopic(topic: string, normalizations: readonly (readonly
   return topic;
 }
 
+/** Zeek's `Cluster::Telemetry::Type`: what `Cluster::Telemetry::core_metrics` may contain. */
+export type CoreMetricsType = "INFO" | "VERBOSE";
+/** Zeek's default: `Cluster::Telemetry::core_metrics = { INFO }` (no per-topic series). */
+export const DEFAULT_CORE_METRICS: readonly CoreMetricsType[] = Object.freeze(["INFO"]);
+
 export interface ClusterTelemetryOptions {
   /** Zeek's INFO level (on by default in Zeek): unlabelled totals. @default true */
   info?: boolean;
-  /** Zeek's VERBOSE level (Zeek: `redef Cluster::Telemetry::core_metrics += { VERBOSE }`): per topic and handler. @default true */
+  /**
+   * Zeek's VERBOSE level (Zeek: `redef Cluster::Telemetry::core_metrics += { VERBOSE }`): one
+   * series per normalised topic and handler. Off by default, as in Zeek: topics and event names
+   * come from peers. @default false
+   */
   verbose?: boolean;
+  /** VERBOSE: series per direction; further topic/handler pairs count in the overflow series. @default the registry's cap (10000) */
+  maxSeries?: number;
   normalizations?: readonly (readonly [RegExp, string])[];
 }
+
+/** Topics longer than this are normalised on every sighting instead of being cached (the cache holds topics). */
+const NORM_CACHE_MAX_TOPIC = 1024;
+const NORM_CACHE_SIZE = 4096;
 
 /**
  * Zeek's core cluster telemetry: `zeek_cluster_core_{outgoing,incoming}_events_total` (INFO) and
  * `zeek_cluster_core_verbose_{outgoing,incoming}_events_total{topic,handler}` (VERBOSE), topics
- * normalised so unique nodeid topics share one series.
+ * normalised so unique nodeid topics share one series. VERBOSE series are capped (maxSeries):
+ * beyond the cap, events count in `{topic="__overflow__",handler="__overflow__"}` and the refusal
+ * in `zeek_zmq_limit_hits_total{reason="max_metric_series"}`.
  */
 export class ClusterTelemetry {
   private readonly outInfo: Counter | undefined;
@@ -97,8 +114,9 @@ export class ClusterTelemetry {
   private readonly outVerbose: CounterFamily | undefined;
   private readonly inVerbose: CounterFamily | undefined;
   private readonly normalizations: readonly (readonly [RegExp, string])[];
-  // raw topic -> normalised topic; bounded so unique topics cannot grow it without limit.
+  // raw topic -> normalised topic; bounded in entries and in the length of the topics it keeps.
   private readonly normCache = new Map<string, string>();
+  // normalised topic -> handler -> series; only real series (never the overflow), so bounded by the cap.
   private readonly outSeries = new Map<string, Map<string, Counter>>();
   private readonly inSeries = new Map<string, Map<string, Counter>>();
 
@@ -108,10 +126,16 @@ export class ClusterTelemetry {
       this.outInfo = registry.counter("zeek_cluster_core_outgoing_events", "Number of outgoing events");
       this.inInfo = registry.counter("zeek_cluster_core_incoming_events", "Number of incoming events");
     }
-    if (opts.verbose ?? true) {
-      this.outVerbose = registry.counterFamily("zeek_cluster_core_verbose_outgoing_events", "Number of outgoing events with topic and handler information", ["topic", "handler"]);
-      this.inVerbose = registry.counterFamily("zeek_cluster_core_verbose_incoming_events", "Number of incoming events with topic and handler information", ["topic", "handler"]);
+    if (opts.verbose ?? false) {
+      const labels = ["topic", "handler"];
+      this.outVerbose = registry.counterFamily("zeek_cluster_core_verbose_outgoing_events", "Number of outgoing events with topic and handler information", labels, opts.maxSeries);
+      this.inVerbose = registry.counterFamily("zeek_cluster_core_verbose_incoming_events", "Number of incoming events with topic and handler information", labels, opts.maxSeries);
     }
+  }
+
+  /** True if the per-topic (VERBOSE) series are kept. */
+  get verbose(): boolean {
+    return this.inVerbose !== undefined;
   }
 
   /** An event published to `topic` (handler = the event's name, e.g. "Cluster::hello"). */
@@ -140,14 +164,21 @@ export class ClusterTelemetry {
     let norm = this.normCache.get(topic);
     if (norm === undefined) {
       norm = normalizeTopic(topic, this.normalizations);
-      if (this.normCache.size >= 4096) this.normCache.clear();
-      this.normCache.set(topic, norm);
+      if (topic.length <= NORM_CACHE_MAX_TOPIC) {
+        if (this.normCache.size >= NORM_CACHE_SIZE) this.normCache.clear();
+        this.normCache.set(topic, norm);
+      }
     }
     if (norm === "") return;
-    let byHandler = series.get(norm);
-    if (byHandler === undefined) series.set(norm, (byHandler = new Map()));
-    let c = byHandler.get(handler);
-    if (c === undefined) byHandler.set(handler, (c = fam.withLabels([norm, handler])));
+    let c = series.get(norm)?.get(handler);
+    if (c === undefined) {
+      c = fam.withLabels([norm, handler]);
+      if (!fam.isOverflow(c)) {
+        let byHandler = series.get(norm);
+        if (byHandler === undefined) series.set(norm, (byHandler = new Map()));
+        byHandler.set(handler, c);
+      }
+    }
     c.value++;
     last.topic = topic;
     last.handler = handler;
@@ -161,5 +192,5 @@ export class ClusterTelemetry {
  * that sets it (e.g. `max_subscriptions_per_peer`). Every component counts here: broker, node, logger.
  */
 export function limitHits(registry: MetricsRegistry, reason: string): Counter {
-  return registry.counter("zeek_zmq_limit_hits", "Number of times a peer hit a resource limit and was refused or disconnected, by limit", { reason });
+  return registry.counter(LIMIT_HITS_NAME, LIMIT_HITS_HELP, { reason });
 }

@@ -44,7 +44,7 @@ test("node - joins a standalone broker and sees node_up of the other node; exits
 
 test("node - the manager runs the broker on free ports, a worker joins it, metrics show both sides", async (t) => {
   const layout = layoutFile(t, true);
-  const manager = node(t, "manager", ["--layout", layout, "--listen-xpub-endpoint", "tcp://127.0.0.1:0", "--listen-xsub-endpoint", "tcp://127.0.0.1:0", "--metrics-port", "0"]);
+  const manager = node(t, "manager", ["--layout", layout, "--listen-xpub-endpoint", "tcp://127.0.0.1:0", "--listen-xsub-endpoint", "tcp://127.0.0.1:0", "--metrics-port", "0", "--core-metrics", "INFO,VERBOSE"]);
   const [, xpub, xsub] = await manager.line(/^broker xpub=(\S+) xsub=(\S+)$/);
   const url = (await manager.line(/^metrics on (\S+)$/))[1]!;
   await manager.line(/^ready manager /);
@@ -53,7 +53,7 @@ test("node - the manager runs the broker on free ports, a worker joins it, metri
   await manager.line(/^node_up worker-1 /);
   const body = await (await fetch(url)).text();
   assert.match(body, /^zeek_cluster_zeromq_proxy_frontend_messages_received_total\{node="manager"\} \d+$/m);
-  // The hello handshake went out through the node's own XPUB, counted per topic and handler.
+  // The hello handshake went out through the node's own XPUB, counted per topic and handler (VERBOSE).
   assert.match(body, /^zeek_cluster_core_verbose_outgoing_events_total\{node="manager",topic="zeek\.cluster\.nodeid\.__normalized__",handler="Cluster::hello"\} 1$/m);
   assert.equal((await worker.stop()).code, 0);
   assert.equal((await manager.stop()).code, 0);

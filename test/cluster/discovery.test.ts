@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Discovery } from "../../src/cluster/discovery.js";
 
-function setup(nodeNames = ["manager", "worker-1", "worker-2"]) {
+function setup(nodeNames = ["manager", "worker-1", "worker-2"], limits: { maxPending?: number; maxIdLength?: number } = {}) {
   const log: string[] = [];
   const d = new Discovery(
-    { selfId: "ID-M", nodeNames, nodeidTopicPrefix: "zeek.cluster.nodeid", helloExpirationMs: 10_000 },
+    { selfId: "ID-M", nodeNames, nodeidTopicPrefix: "zeek.cluster.nodeid", helloExpirationMs: 10_000, ...limits },
     {
       zeromqHello: (t) => log.push(`zeromq_hello -> ${t}`),
       clusterHello: (t) => log.push(`cluster_hello -> ${t}`),
@@ -14,6 +14,8 @@ function setup(nodeNames = ["manager", "worker-1", "worker-2"]) {
       nodeDown: (n, id) => log.push(`node_down ${n} ${id}`),
       warning: (m) => log.push(`warning ${m}`),
       error: (m) => log.push(`error ${m}`),
+      refused: (reason, m) => log.push(`refused ${reason} ${m()}`),
+      invalid: (m) => log.push(`invalid ${m()}`),
     },
   );
   return { d, log };
@@ -99,4 +101,43 @@ test("discovery - losing the broker: node_down for every peer, then discovery st
   const mark = log.length;
   d.expire(1_000_000);
   assert.deepEqual(log.slice(mark), [], "state from before the reset does not expire later");
+});
+
+test("discovery - max_pending_hellos: a flood of fake node ids forgets the oldest, newcomers still get through", () => {
+  const { d, log } = setup(undefined, { maxPending: 3 });
+  for (let i = 0; i < 5; i++) d.onSubscription(`zeek.cluster.nodeid.FAKE-${i}.`, i);
+  d.onZeromqHello("evil", "FAKE-HELLO", 5);
+  assert.equal(d.pending, 3);
+  assert.equal(log.filter((l) => l.startsWith("refused max_pending_hellos ")).length, 3);
+  assert.match(log.find((l) => l.startsWith("refused"))!, /forgot the oldest \(node id FAKE-0\) for a nodeid subscription from node id FAKE-3/);
+  // FAKE-0..2 were forgotten: their hello now waits as a new entry instead of being answered.
+  d.onZeromqHello("worker-1", "FAKE-1", 6);
+  assert.notEqual(log.at(-1), "cluster_hello -> zeek.cluster.nodeid.FAKE-1.");
+  // The newest ones are still matched: a real newcomer's two halves complete under the flood.
+  d.onSubscription("zeek.cluster.nodeid.ID-W2.", 7);
+  d.onZeromqHello("worker-2", "ID-W2", 7);
+  d.onClusterHello("worker-2", "ID-W2");
+  assert.deepEqual(log.slice(-2), ["cluster_hello -> zeek.cluster.nodeid.ID-W2.", "node_up worker-2 ID-W2"]);
+  assert.equal(d.pending, 2); // FAKE-HELLO and FAKE-1's hello
+  d.expire(20_000);
+  assert.equal(d.pending, 0);
+});
+
+test("discovery - node ids and names that could forge output, or are too long, are refused and never printed raw", () => {
+  const { d, log } = setup(undefined, { maxIdLength: 40 });
+  d.onSubscription("zeek.cluster.nodeid.ID\nzeek-zmq[manager] error: forged.", 0);
+  d.onSubscription(`zeek.cluster.nodeid.${"x".repeat(41)}.`, 0);
+  d.onZeromqHello("worker-1\u001b[2J", "ID-OK", 0);
+  d.onZeromqHello("worker-1", "ID\r", 0);
+  d.onClusterHello("intruder\nzeek-zmq[manager] error: forged", "ID-X");
+  d.onClusterHello("worker-1", "ID\u202eevil");
+  assert.equal(d.pending, 0);
+  assert.deepEqual(
+    log.map((l) => l.split(" ").slice(0, 2).join(" ")),
+    ["invalid ignoring", "refused max_node_id_length", "invalid ignoring", "invalid ignoring", "error Got", "invalid ignoring"],
+  );
+  for (const l of log) assert.doesNotMatch(l, /[\n\r\u001b\u202e]/, `printed raw: ${JSON.stringify(l)}`);
+  assert.match(log[0]!, /ID\\nzeek-zmq/);
+  assert.match(log[4]!, /intruder\\nzeek-zmq/);
+  assert.deepEqual(d.upNodes(), []);
 });

@@ -2,7 +2,7 @@
 import { decodeData } from "../../src/codec/broker/bin.js";
 import { decodeEvent } from "../../src/codec/broker/event.js";
 import { decodeJsonData } from "../../src/codec/broker/json.js";
-import { eventFromSignature, readEventName } from "../../src/codec/broker/typed.js";
+import { checkEvent, eventFromSignature, readEventName } from "../../src/codec/broker/typed.js";
 import { binEvents, discoveryEvents, jsonEvents } from "../broker/fixtures.js";
 import type { FuzzTarget } from "./harness.js";
 
@@ -13,6 +13,7 @@ const mixed = eventFromSignature("Fixture::many_args(seq: count, a1: bool, a2: i
 export const brokerTargets: FuzzTarget[] = [
   { name: "broker-bin-v1 data", seeds: binSeeds, decode: decodeData },
   { name: "broker-bin-v1 event", seeds: () => binSeeds().filter((s) => safe(() => decodeEvent(s))), decode: decodeEvent },
+  { name: "broker-bin-v1 event check (unhandled events)", seeds: () => binSeeds().filter((s) => safe(() => decodeEvent(s))), decode: checkEvent },
   { name: "broker-bin-v1 typed event", seeds: () => binSeeds().filter((s) => safe(() => mixed.decode(s)) || safe(() => hello.decode(s))), decode: (b) => (readEventName(b) === hello.name ? hello.decode(b) : mixed.decode(b)) },
   { name: "broker-json-v1 data", seeds: () => jsonEvents().map((m) => new Uint8Array(m.parts[3]!)), decode: decodeJsonData },
 ];

@@ -42,9 +42,9 @@ test("telemetry - Zeek's ZeroMQ metric names, node label, counters bumped throug
   assert.match(reg.render(), /^# HELP zeek_cluster_zeromq_xpub_drops_total Number of published events dropped due to XPUB socket HWM\.\n# TYPE zeek_cluster_zeromq_xpub_drops_total counter\n/);
 });
 
-test("telemetry - per-topic event counters with Zeek's nodeid normalisation", () => {
+test("telemetry - per-topic event counters (VERBOSE) with Zeek's nodeid normalisation", () => {
   const reg = zeekRegistry();
-  const t = new ClusterTelemetry(reg);
+  const t = new ClusterTelemetry(reg, { verbose: true });
   t.onOutgoingEvent("zeek.cluster.nodeid.zeromq_a_h_1_Nx.", "Cluster::hello");
   t.onOutgoingEvent("zeek.cluster.nodeid.zeromq_b_h_2_Ny.", "Cluster::hello");
   t.onOutgoingEvent("zeek.cluster.worker", "Discovery::ping");
@@ -60,7 +60,7 @@ test("telemetry - per-topic event counters with Zeek's nodeid normalisation", ()
 
   // A normalisation to "" skips the series (Zeek's rule); info: false drops the totals.
   const reg2 = new MetricsRegistry();
-  const skip = new ClusterTelemetry(reg2, { info: false, normalizations: [[/^private\./, ""]] });
+  const skip = new ClusterTelemetry(reg2, { info: false, verbose: true, normalizations: [[/^private\./, ""]] });
   skip.onOutgoingEvent("private.x", "E");
   skip.onOutgoingEvent("public.x", "E");
   assert.deepEqual([...parseExposition(reg2.render()).keys()], ['zeek_cluster_core_verbose_outgoing_events_total{topic="public.x",handler="E"}']);

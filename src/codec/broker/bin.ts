@@ -39,7 +39,13 @@ export class BinReader {
   }
 
   fail(code: DecodeError["code"], detail: string, at = this.pos): never {
-    throw new DecodeError(FORMAT, code, at - this.base, detail);
+    // No stack trace: the error is about a peer's bytes (the offset says where), and capturing a
+    // stack made each malformed message cost 5x a good one, a cheap way for a peer to load a node.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const e = new DecodeError(FORMAT, code, at - this.base, detail);
+    Error.stackTraceLimit = limit;
+    throw e;
   }
 
   need(n: number): void {
@@ -206,6 +212,59 @@ export class BinReader {
       }
       default:
         return this.fail("bad-tag", `unknown data tag ${tag}`, at);
+    }
+  }
+
+  /**
+   * Checks one value as data() would read it, without building it (no allocation): for payloads
+   * nobody decodes, which must still be valid. Set and table duplicates are not looked for.
+   */
+  skip(depth = 0): void {
+    const at = this.pos;
+    const tag = this.u8();
+    switch (tag) {
+      case Tag.none:
+        return;
+      case Tag.boolean:
+        this.need(1);
+        this.pos += 1;
+        return;
+      case Tag.count:
+      case Tag.integer:
+      case Tag.real:
+      case Tag.timestamp:
+      case Tag.timespan:
+        this.need(8);
+        this.pos += 8;
+        return;
+      case Tag.string:
+      case Tag.enum:
+        this.stringSpan();
+        return;
+      case Tag.address:
+        this.need(16);
+        this.pos += 16;
+        return;
+      case Tag.subnet:
+        this.need(17);
+        if (this.buf[this.pos + 16]! > 128) this.fail("invalid", `subnet length ${this.buf[this.pos + 16]} > 128`, this.pos + 16);
+        this.pos += 17;
+        return;
+      case Tag.port:
+        this.need(3);
+        if (this.buf[this.pos + 2]! > 3) this.fail("bad-tag", `port protocol ${this.buf[this.pos + 2]} (0-3 allowed)`, this.pos + 2);
+        this.pos += 3;
+        return;
+      case Tag.set:
+      case Tag.vector:
+      case Tag.table: {
+        if (depth >= MAX_DEPTH) this.fail("too-deep", `nesting deeper than ${MAX_DEPTH}`, at);
+        const n = tag === Tag.table ? this.count(2) * 2 : this.count(1);
+        for (let i = 0; i < n; i++) this.skip(depth + 1);
+        return;
+      }
+      default:
+        this.fail("bad-tag", `unknown data tag ${tag}`, at);
     }
   }
 

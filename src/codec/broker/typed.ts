@@ -178,6 +178,27 @@ export function readEventName(payload: Uint8Array): string {
   return r.string();
 }
 
+/**
+ * Checks that `payload` is a whole broker-bin-v1 event (envelope, name, every argument, optional
+ * metadata, nothing after it) without building its values; throws DecodeError if not. For events
+ * no handler decodes: a truncated or padded payload is an error whether or not anyone handles it.
+ */
+export function checkEvent(payload: Uint8Array): void {
+  const r = new BinReader(payload);
+  const hasMeta = readEnvelopeHead(r);
+  r.stringSpan();
+  r.expectTag(Tag.vector, "argument vector");
+  const argc = r.count(1);
+  for (let i = 0; i < argc; i++) r.skip(1);
+  if (hasMeta) {
+    const at = r.pos;
+    if (r.u8() !== Tag.vector) r.fail("invalid", "event metadata is not a vector", at);
+    r.pos = at;
+    r.skip(1);
+  }
+  if (r.pos !== r.end) r.fail("trailing", `${r.end - r.pos} bytes after the event`);
+}
+
 type ArgsOf<T extends readonly ZType[]> = { -readonly [K in keyof T]: JsOf<T[K]> };
 
 /**
