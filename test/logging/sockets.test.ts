@@ -12,7 +12,8 @@ import { encodeLogBatch } from "../../src/codec/zeek-log/index.js";
 import { ConfigError } from "../../src/errors.js";
 import { LogReceiver } from "../../src/logging/receiver.js";
 import { LogWriterManager } from "../../src/logging/manager.js";
-import { checkLogEndpoints, LogSender } from "../../src/logging/sender.js";
+import { LogSender } from "../../src/logging/sender.js";
+import { checkLogEndpoints, logSenderOptions } from "../../src/cluster/logging-wiring.js";
 import { MetricsRegistry } from "../../src/telemetry/registry.js";
 import { Pull, Push } from "../../src/transport/index.js";
 import { makeConnLikeBatch } from "../zeek-log/conn-like.js";
@@ -60,7 +61,7 @@ describe("LogReceiver", () => {
     assert.equal(readFileSync(join(tmp, "conn.log"), "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#")).length, 5);
     assert.ok(lines.some((l) => /3 parts/.test(l)));
     assert.ok(lines.some((l) => /format "zeek-bin-v1"/.test(l)));
-    assert.ok(lines.some((l) => /malformed log-write batch from hostile: zeek-bin-serializer: /.test(l)));
+    assert.ok(lines.some((l) => /malformed log-write batch from sender "hostile": zeek-bin-serializer: /.test(l)));
   });
 });
 
@@ -70,7 +71,7 @@ describe("LogSender", () => {
     const eps = await Promise.all(pulls.map((p) => p.bind("tcp://127.0.0.1:0")));
     const registry = new MetricsRegistry();
     const options = resolveOptions({ cli: { "connect-log-endpoints": eps.join(","), "log-sndhwm": "5" } });
-    const sender = LogSender.fromOptions(options, "zeromq_worker-1_host_1_NX", { registry });
+    const sender = new LogSender(logSenderOptions(options, "zeromq_worker-1_host_1_NX", { registry }));
     await handshakes(sender.socket!, 2);
     const batch = makeConnLikeBatch(3);
     for (let i = 0; i < 4; i++) assert.ok(sender.send(batch));
