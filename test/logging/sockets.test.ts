@@ -104,11 +104,16 @@ describe("LogSender", () => {
     const batch = makeConnLikeBatch(10);
     const results = Array.from({ length: 5 }, () => sender.send(batch));
     assert.deepEqual(results, [true, true, false, false, false]);
-    assert.deepEqual(sender.stats, { batches: 2, records: 20, bytes: 2 * encodeLogBatch(batch).length, hwmDrops: 3, hwmDroppedRecords: 30 });
+    assert.deepEqual(sender.stats, { batches: 2, records: 20, bytes: 2 * encodeLogBatch(batch).length, hwmDrops: 3, hwmDroppedRecords: 30, lingerDrops: 0 });
     assert.match(registry.render(), /zeek_log_sender_hwm_drops_total 3/);
     assert.equal(lines.length, 1, "reported once, then rate-limited");
     assert.match(lines[0]!, new RegExp(`failed to send log write for conn \\(10 records\\): every logger connection \\(${dead.replace(/[.[\]]/g, "\\$&")}\\) is at log_sndhwm=2`));
-    await sender.close();
+    // Closing with the 2 queued batches undeliverable: linger (0) runs out, both are counted and reported once.
+    assert.equal(await sender.close(), 2);
+    assert.equal(sender.stats.lingerDrops, 2);
+    assert.match(registry.render(), /zeek_log_sender_linger_drops_total 2/);
+    assert.equal(lines.length, 2);
+    assert.match(lines[1]!, /2 log batch\(es\) were still queued for .* when linger_ms=0 ran out at close and are lost/);
   });
 
   it("a multi-node layout without any logger is an error, as in Zeek", () => {
