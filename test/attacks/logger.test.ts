@@ -75,4 +75,22 @@ describe("logger attacks (fast subset)", () => {
     assert.equal((await target.proc.stop()).code, 0);
     assert.equal(readdirSync(target.dir).length, 2001);
   });
+
+  it("log_max_paths: a sender inventing paths gets refused past the limit; metric series stay bounded; known paths keep working", async (t) => {
+    const target = await startLogger(t, { extra: ["--log-max-paths", "50"] });
+    const good = await GoodSender.start(t, target);
+    await good.check();
+    const rss0 = memory(target.pid).rssMb;
+    const a = await ZmtpAttacker.connect(target.endpoint, "PUSH");
+    await a.flood(5000, (i) => a.message(logWrite(connBatch(1, `x${i}`), "path-spammer")));
+    await until("limit hits", () => metric(target.metricsUrl!, "zeek_zmq_limit_hits_total", { reason: "log_max_paths" }), (n) => n >= 5000 - 49);
+    await good.check();
+    assert.ok(memory(target.pid).rssMb - rss0 < 50, "RSS growth under 50 MB");
+    const page = await (await fetch(target.metricsUrl!)).text();
+    assert.ok((page.match(/^zeek_logger_received_records_total\{/gm) ?? []).length <= 51, "at most one series per accepted path (+ the shared one)");
+    assert.equal(target.proc.err.filter((l) => l.includes("path-spammer")).length, 1, "warned once, naming the sender");
+    a.close();
+    assert.equal((await target.proc.stop()).code, 0);
+    assert.equal(readdirSync(target.dir).length, 50);
+  });
 });
