@@ -21,16 +21,27 @@ const BATCH = 1000;
 const PER_WRITER = 1_000_000;
 const ROUNDS = 3;
 
-/** Writer process: sends `records` records in BATCH-record batches, waiting on "drain" at the HWM. */
-async function writer(endpoint: string, records: number): Promise<void> {
-  const payload = encodeLogBatch(makeConnLikeBatch(BATCH));
+/** Many-paths case: records per batch, records per run. */
+const PATHS_BATCH = 100;
+const PATHS_RECORDS = 600_000;
+
+/**
+ * Writer process: sends `records` records in `batch`-record batches, round-robin over `paths`
+ * paths (conn, or p0..pN-1), waiting on "drain" at the HWM.
+ */
+async function writer(endpoint: string, records: number, paths = 1, batch = BATCH): Promise<void> {
+  const base = makeConnLikeBatch(batch);
+  const payloads = Array.from({ length: paths }, (_, i) => encodeLogBatch(paths === 1 ? base : { ...base, path: `p${i}` }));
   const sender = new LogSender({ nodeId: `bench-writer-${process.pid}`, endpoints: [endpoint], linger: -1, report: () => {} });
   const push = sender.socket!;
   await new Promise<void>((r) => push.once("handshake", () => r()));
   let sent = 0;
+  let i = 0;
   while (sent < records) {
-    if (sender.sendPayload(payload, BATCH, "conn")) sent += BATCH;
-    else await new Promise<void>((r) => push.once("drain", () => r()));
+    if (sender.sendPayload(payloads[i]!, batch, "conn")) {
+      sent += batch;
+      i = (i + 1) % paths;
+    } else await new Promise<void>((r) => push.once("drain", () => r()));
   }
   await sender.close();
 }
@@ -42,7 +53,7 @@ interface Stats {
   dropped: number;
 }
 
-async function round(): Promise<{ rate: number; cpu: number; bytes: number }> {
+async function round(opts: { writers: number; perWriter: number; paths: number; batch: number } = { writers: 2, perWriter: PER_WRITER, paths: 1, batch: BATCH }): Promise<{ rate: number; cpu: number; bytes: number; cpuUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), "zeek-zmq-bench-logs-"));
   try {
     const logger = spawn(process.execPath, [CLI, "logger", "--listen", "tcp://127.0.0.1:0", "--dir", dir, "--stats", "--metrics-port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
@@ -57,29 +68,30 @@ async function round(): Promise<{ rate: number; cpu: number; bytes: number }> {
       });
     });
     const statsLine = new Promise<string>((res) => lines.on("line", (l) => l.startsWith("STATS ") && res(l.slice(6))));
-    const writers = [0, 1].map(
-      () => new Promise<void>((res, rej) => {
-        const w = spawn(process.execPath, [RUN, "logs", "--writer", endpoint, String(PER_WRITER)], { stdio: "inherit" });
+    const writers = Array.from({ length: opts.writers }, () =>
+      new Promise<void>((res, rej) => {
+        const w = spawn(process.execPath, [RUN, "logs", "--writer", endpoint, String(opts.perWriter), String(opts.paths), String(opts.batch)], { stdio: "inherit" });
         w.on("exit", (code) => (code === 0 ? res() : rej(new Error(`writer exited with ${code}`))));
       }),
     );
     await Promise.all(writers);
     // The writers' linger handed everything to the logger's socket; wait until it formatted all.
-    const expect = 2 * PER_WRITER;
+    const expect = opts.writers * opts.perWriter;
     const file = join(dir, "conn.log");
     while ((await written(metricsUrl)) < expect) await new Promise((r) => setTimeout(r, 50));
     logger.kill("SIGTERM");
     const s = JSON.parse(await statsLine) as Stats;
     if (s.written !== expect || s.dropped !== 0) throw new Error(`logger wrote ${s.written} of ${expect} records (dropped ${s.dropped})`);
-    return { rate: s.written / s.seconds, cpu: s.cpuSeconds / s.seconds, bytes: statSafe(file) };
+    return { rate: s.written / s.seconds, cpu: s.cpuSeconds / s.seconds, bytes: statSafe(file), cpuUs: (s.cpuSeconds * 1e6) / s.written };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 async function written(url: string): Promise<number> {
-  const m = /^zeek_logger_written_records_total\{[^}]*\} (\d+)$/m.exec(await (await fetch(url)).text());
-  return m ? Number(m[1]) : 0;
+  let sum = 0;
+  for (const m of (await (await fetch(url)).text()).matchAll(/^zeek_logger_written_records_total\{[^}]*\} (\d+)$/gm)) sum += Number(m[1]);
+  return sum;
 }
 
 function statSafe(f: string): number {
@@ -91,7 +103,11 @@ function statSafe(f: string): number {
 }
 
 export async function main(args: string[]): Promise<void> {
-  if (args[0] === "--writer") return writer(args[1]!, Number(args[2]));
+  if (args[0] === "--writer") return writer(args[1]!, Number(args[2]), Number(args[3] ?? 1), Number(args[4] ?? BATCH));
+  if (args[0] === "paths") {
+    await manyPaths();
+    return;
+  }
 
   const payload = encodeLogBatch(makeConnLikeBatch(BATCH));
   const decodeRates: number[] = [];
@@ -118,5 +134,32 @@ export async function main(args: string[]): Promise<void> {
     ["end to end, 2 writers -> 1 logger, TSV to disk (records/s)", e2e],
     ["logger CPU (% of one core, median)", Math.round(median(rounds.map((x) => x.cpu)) * 100)],
   ]);
-  console.log(`RESULT logs e2e=${Math.round(e2e)} decode=${Math.round(decode)}`);
+  const mp = await manyPaths(false);
+  console.log(`RESULT logs e2e=${Math.round(e2e)} decode=${Math.round(decode)} paths1=${Math.round(mp.one)} paths2000=${Math.round(mp.many)} paths_ratio=${mp.ratio.toFixed(2)}`);
+}
+
+/**
+ * Issue 11's many-paths case: the same records (100-record batches, one writer) to 1 path and
+ * round-robin to 2,000 open paths; records/s and logger CPU per record for each, alternated.
+ */
+async function manyPaths(print = true): Promise<{ one: number; many: number; ratio: number }> {
+  const one: { rate: number; cpuUs: number }[] = [];
+  const many: { rate: number; cpuUs: number }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [paths, out] of [[1, one], [2000, many]] as const) {
+      const x = await round({ writers: 1, perWriter: PATHS_RECORDS, paths, batch: PATHS_BATCH });
+      console.log(`round ${r + 1}, ${paths} path(s): ${Math.round(x.rate).toLocaleString("en-US")} records/s, ${x.cpuUs.toFixed(2)} logger CPU us/record`);
+      out.push(x);
+    }
+  }
+  const res = { one: median(one.map((x) => x.rate)), many: median(many.map((x) => x.rate)), ratio: 0 };
+  res.ratio = res.many / res.one;
+  report([
+    ["1 path, 100-record batches (records/s)", res.one],
+    ["2,000 paths, 100-record batches (records/s)", res.many],
+    ["1 path logger CPU (ns/record, median)", Math.round(median(one.map((x) => x.cpuUs)) * 1000)],
+    ["2,000 paths logger CPU (ns/record, median)", Math.round(median(many.map((x) => x.cpuUs)) * 1000)],
+  ]);
+  if (print) console.log(`RESULT logs_paths paths1=${Math.round(res.one)} paths2000=${Math.round(res.many)} ratio=${res.ratio.toFixed(2)}`);
+  return res;
 }

@@ -35,7 +35,23 @@ export { Pool } from "./cluster/pools.js";
 export type { NodeScript, NodeScriptContext } from "./cli/node.js";
 
 // Remote logging.
-export { Log, LogStream, LogSender, LogReceiver, LogWriterManager, type LogStreamSpec, type LogFilterSpec } from "./logging/index.js";
+export {
+  Log,
+  LogStream,
+  LogSender,
+  LogReceiver,
+  LogWriterManager,
+  registerLogFormat,
+  LOCAL_ORIGIN,
+  type LogStreamSpec,
+  type LogFilterSpec,
+  type LogBatchConsumer,
+  type BatchOrigin,
+  type ConsumerCloseReport,
+  type LogFormat,
+  type LogFormatFactory,
+} from "./logging/index.js";
+export { checkLogEndpoints, logReceiverOptions, logSenderOptions, logWriterLimits, type NodeLoggingConfig } from "./cluster/logging-wiring.js";
 
 // Telemetry.
 export { MetricsRegistry } from "./telemetry/registry.js";

@@ -5,8 +5,10 @@ import { parseArgs } from "node:util";
 import { loadLayout } from "../cluster/layout.js";
 import { resolveOptions, unhonouredOptionWarnings } from "../cluster/options.js";
 import { ConfigError } from "../errors.js";
+import { logReceiverOptions, logWriterLimits } from "../cluster/logging-wiring.js";
 import { LogReceiver } from "../logging/receiver.js";
 import { LogWriterManager } from "../logging/manager.js";
+import { logFormatNames } from "../logging/format/registry.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
 import { zeekRegistry } from "../telemetry/zeek-metrics.js";
 
@@ -26,6 +28,13 @@ Prints "listening on ENDPOINT" on stdout once bound.
   --rotate SECONDS        rotation interval (Log::default_rotation_interval); 0 = off (default)
   --post-rotate CMD       run after each rotation as: CMD FILE PATH OPEN CLOSE TERMINATING WRITER
   --rcvhwm N              log_rcvhwm (default 1000)
+  --log-max-open-files N  log files open at once, least recently used closed beyond (default 0 =
+                          half of ulimit -n, at most 4096; never more than half of it)
+  --log-max-paths N       distinct log paths; batches for more are refused (default 10000)
+  --log-max-records-per-batch N
+                          larger received batches are refused (default 100000)
+  --log-max-write-amplification N
+                          output bytes a batch may produce per received byte (default 32)
   --metrics-port PORT     serve Prometheus metrics on 127.0.0.1:PORT (0 = any free port)
   --stats                 print one "STATS {json}" line on exit (records, CPU, timing)`;
 
@@ -45,6 +54,10 @@ export async function runLogger(argv: string[], out: (s: string) => void = (s) =
         rotate: { type: "string", default: "0" },
         "post-rotate": { type: "string" },
         rcvhwm: { type: "string" },
+        "log-max-open-files": { type: "string" },
+        "log-max-paths": { type: "string" },
+        "log-max-records-per-batch": { type: "string" },
+        "log-max-write-amplification": { type: "string" },
         "metrics-port": { type: "string" },
         stats: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -64,7 +77,7 @@ export async function runLogger(argv: string[], out: (s: string) => void = (s) =
     return 2;
   };
   if (args.dir === undefined) return usage("--dir is required");
-  if (args.format !== "tsv" && args.format !== "json") return usage(`--format must be tsv or json, got ${JSON.stringify(args.format)}`);
+  if (!logFormatNames().includes(args.format)) return usage(`--format must be one of ${logFormatNames().join(", ")}, got ${JSON.stringify(args.format)}`);
   const rotate = Number(args.rotate);
   if (!Number.isFinite(rotate) || rotate < 0) return usage(`--rotate must be a number of seconds >= 0, got ${JSON.stringify(args.rotate)}`);
   if ((args.layout === undefined) !== (args.node === undefined)) return usage("--layout and --node go together");
@@ -72,6 +85,8 @@ export async function runLogger(argv: string[], out: (s: string) => void = (s) =
   const layout = args.layout !== undefined ? await loadLayout(args.layout) : undefined;
   const cli: Record<string, string> = {};
   if (args.rcvhwm !== undefined) cli["log-rcvhwm"] = args.rcvhwm;
+  for (const flag of ["log-max-open-files", "log-max-paths", "log-max-records-per-batch", "log-max-write-amplification"] as const)
+    if (args[flag] !== undefined) cli[flag] = args[flag];
   if (args["metrics-port"] !== undefined) cli["metrics-port"] = args["metrics-port"];
   const options = resolveOptions({
     ...(layout?.options ? { file: layout.options, fileName: layout.source } : {}),
@@ -91,7 +106,8 @@ export async function runLogger(argv: string[], out: (s: string) => void = (s) =
   const manager = new LogWriterManager({
     dir: args.dir,
     format: args.format,
-    formats: Object.fromEntries(jsonPaths.map((p) => [p, "json" as const])),
+    formats: Object.fromEntries(jsonPaths.map((p) => [p, "json"])),
+    ...logWriterLimits(options),
     rotationInterval: rotate,
     ...(args["post-rotate"] !== undefined ? { postRotateCommand: args["post-rotate"] } : {}),
     registry,
@@ -105,7 +121,7 @@ export async function runLogger(argv: string[], out: (s: string) => void = (s) =
         }
       : {}),
   });
-  const receiver = LogReceiver.fromOptions(manager, { ...options, listenLogEndpoint: endpoint }, { registry, report: err });
+  const receiver = new LogReceiver(manager, logReceiverOptions({ ...options, listenLogEndpoint: endpoint }, { registry, report: err }));
   let metrics: MetricsServer | undefined;
   try {
     const bound = await receiver.start();
@@ -134,7 +150,8 @@ export async function runLogger(argv: string[], out: (s: string) => void = (s) =
   });
   err(`zeek-zmq logger: ${signal}: flushing logs`);
   await receiver.close();
-  const lost = await manager.close();
+  const health = await manager.shutdown();
+  const lost = health.lostBytes;
   await metrics?.close();
   if (args.stats) {
     const t = manager.totals;
@@ -142,5 +159,8 @@ export async function runLogger(argv: string[], out: (s: string) => void = (s) =
     const cpu = (stats.cpuLast.user - stats.cpu0.user + stats.cpuLast.system - stats.cpu0.system) / 1e6;
     out(`STATS ${JSON.stringify({ batches: t.batches, records: t.records, written: t.written, dropped: t.dropped, msgErrors: receiver.errors, seconds: secs, cpuSeconds: cpu, lostBytes: lost })}`);
   }
-  return lost > 0 ? 1 : 0;
+  // A disk or open failure is never a clean run, even when the retries got everything written.
+  if (health.failures > 0)
+    err(`zeek-zmq logger: ${health.failures} log file open/write failure(s) during this run (see above); ${health.lostRecords} records lost; exiting with status 1`);
+  return lost > 0 || health.failures > 0 ? 1 : 0;
 }

@@ -3,7 +3,7 @@ import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import type { ZeekEvent } from "../codec/broker/event.js";
 import { FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
 import { eventFromSignature } from "../codec/broker/typed.js";
-import type { LogFormatName } from "../logging/path-writer.js";
+import type { NodeLoggingConfig } from "./logging-wiring.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import type { ClusterLayout } from "./layout.js";
 import type { NodeOptions } from "./options.js";
@@ -34,7 +34,7 @@ export interface ClusterNodeConfig {
    * written. Nodes with connect_log_endpoints send their logs there instead.
    * @default { dir: process.cwd(), format: "tsv" }
    */
-  logging?: { dir?: string; format?: LogFormatName; flushInterval?: number; writeBufferSize?: number };
+  logging?: NodeLoggingConfig;
 }
 
 export interface ClusterNodeEvents {

@@ -13,7 +13,8 @@ import { ClusterTelemetry, limitHits, ZeroMqMetrics, zeekRegistry } from "../tel
 import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
 import { curveKeysFrom, HandshakeError, XPub, XSub, type PackedMessage, type ZmtpSocket } from "../transport/index.js";
 import { z } from "../codec/broker/types.js";
-import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
+import { Log, LogReceiver, LogSender, type LogBatchConsumer, type LogStream } from "../logging/index.js";
+import { wireNodeLogging } from "./logging-wiring.js";
 import { brokerOptions, connectableEndpoint, isEphemeral } from "./broker.js";
 import { startBrokerThread, type BrokerThread } from "./broker-thread.js";
 import { EventFramer } from "./event-framer.js";
@@ -116,7 +117,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   logSender: LogSender | undefined;
   /** The PULL side, if this node is a log receiver (logger, or manager_is_logger). */
   logReceiver: LogReceiver | undefined;
-  private logWriter: LogWriterManager | undefined;
+  private logWriter: LogBatchConsumer | undefined;
   private clusterLog: LogStream<{ ts: number; node: string; message: string }> | undefined;
   private readonly loggingCfg: NonNullable<ClusterNodeConfig["logging"]>;
 
@@ -252,23 +253,23 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
    * its own logs) to files; other nodes PUSH their batches to every logger.
    */
   private async startLogging(): Promise<void> {
-    const o = this.options;
     const report = (m: string) => this.warn(m);
-    let sink: LogBatchSink;
-    if (o.listenLogEndpoint !== "" || o.connectLogEndpoints.length === 0) {
-      const writer = new LogWriterManager({ dir: this.loggingCfg.dir ?? process.cwd(), format: this.loggingCfg.format ?? "tsv", registry: this.registry, report });
-      this.logWriter = writer;
-      sink = { send: (batch) => (writer.write(batch), true) };
-      if (o.listenLogEndpoint !== "") {
-        this.logReceiver = LogReceiver.fromOptions(writer, o, { zeroMqMetrics: this.metrics, report });
-        await this.logReceiver.start();
-      }
-    } else {
-      const layoutArgs = this.layout && this.layout.nodes.some((n) => n.name === this.name) ? { layout: this.layout, nodeName: this.name } : {};
-      this.logSender = LogSender.fromOptions(o, this.nodeId, { ...layoutArgs, registry: this.registry, report });
-      if (this.logSender.socket) this.monitor("log-push", this.logSender.socket);
-      sink = this.logSender;
-    }
+    const inLayout = this.layout !== undefined && this.layout.nodes.some((n) => n.name === this.name);
+    const wired = wireNodeLogging({
+      options: this.options,
+      nodeId: this.nodeId,
+      config: this.loggingCfg,
+      registry: this.registry,
+      msgErrors: this.metrics.msgErrors,
+      report,
+      ...(inLayout ? { layout: { layout: this.layout!, nodeName: this.name } } : {}),
+    });
+    const sink = wired.sink;
+    this.logWriter = wired.consumer;
+    this.logSender = wired.sender;
+    this.logReceiver = wired.receiver;
+    if (this.logReceiver) await this.logReceiver.start();
+    if (this.logSender?.socket) this.monitor("log-push", this.logSender.socket);
     this.log = new Log({ sink, flushInterval: this.loggingCfg.flushInterval ?? 1, writeBufferSize: this.loggingCfg.writeBufferSize ?? 1000 });
     if (this.discovery) this.clusterLog = this.log.createStream({ id: "Cluster::LOG", columns: CLUSTER_LOG_COLUMNS, path: "cluster" });
   }
@@ -396,7 +397,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.readyWaiters.clear();
     this.log?.close();
     await Promise.all([this.xpub.close(), this.xsub.close(), this.logSender?.close(), this.logReceiver?.close()]);
-    await this.logWriter?.close();
+    await this.logWriter?.shutdown();
     await this.broker?.close();
   }
 

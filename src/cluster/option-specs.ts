@@ -69,6 +69,11 @@ export const OPTION_SPECS: readonly OptionSpec[] = Object.freeze([
   spec("curveServerSecretkey", "curve_server_secretkey", curve),
   spec("curveClientPublickey", "curve_client_publickey", curve),
   spec("curveClientSecretkey", "curve_client_secretkey", curve),
+  // zeek-zmq extensions: bounds on what log senders can make a logger hold (docs/limits.md).
+  spec("logMaxOpenFiles", "log_max_open_files", { kind: "int", min: 0, max: INT32_MAX }),
+  spec("logMaxPaths", "log_max_paths", { kind: "int", min: 1, max: INT32_MAX }),
+  spec("logMaxRecordsPerBatch", "log_max_records_per_batch", { kind: "int", min: 1, max: INT32_MAX }),
+  spec("logMaxWriteAmplification", "log_max_write_amplification", { kind: "int", min: 1, max: INT32_MAX }),
   spec("metricsPort", "metrics_port", { kind: "port" }),
   spec("metricsAddress", "metrics_address", { kind: "string", nonEmpty: true }),
   // Cluster::Telemetry::core_metrics (Zeek's default {INFO}; VERBOSE adds per-topic series).

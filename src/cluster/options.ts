@@ -84,6 +84,18 @@ export interface NodeOptions {
   readonly curveClientPublickey: string;
   /** `curve_client_secretkey`. @default "" */
   readonly curveClientSecretkey: string;
+  /**
+   * zeek-zmq extension `log_max_open_files`: log files a logger keeps open at once; beyond it the
+   * least recently used idle file is closed (and reopened in append mode when written again).
+   * 0 = half the soft descriptor limit, at most 4096; never more than half of it. @default 0
+   */
+  readonly logMaxOpenFiles: number;
+  /** zeek-zmq extension `log_max_paths`: distinct log paths a logger writes; batches for more are refused. @default 10000 */
+  readonly logMaxPaths: number;
+  /** zeek-zmq extension `log_max_records_per_batch`: larger received batches are refused (Zeek's own are at most Log::write_buffer_size, 1000). @default 100000 */
+  readonly logMaxRecordsPerBatch: number;
+  /** zeek-zmq extension `log_max_write_amplification`: output bytes a received batch may produce per byte received. @default 32 */
+  readonly logMaxWriteAmplification: number;
   /** `Telemetry::metrics_port`: Prometheus endpoint port; undefined = off. @default undefined (layout's metricsPort if any) */
   readonly metricsPort: number | undefined;
   /** `Telemetry::metrics_address`. @default "127.0.0.1" */
@@ -174,6 +186,10 @@ export const DEFAULT_NODE_OPTIONS: NodeOptions = Object.freeze({
   curveServerSecretkey: "",
   curveClientPublickey: "",
   curveClientSecretkey: "",
+  logMaxOpenFiles: 0,
+  logMaxPaths: 10_000,
+  logMaxRecordsPerBatch: 100_000,
+  logMaxWriteAmplification: 32,
   metricsPort: undefined,
   metricsAddress: DEFAULT_METRICS_ADDRESS,
   coreMetrics: Object.freeze(["INFO"]) as readonly CoreMetricsType[],

@@ -158,10 +158,12 @@ export class AsciiRecordWriter {
 
   /**
    * Writes every record as a line. A record with a value that does not fit its column is left
-   * out and passed to `reject` with the EncodeError; returns the number of lines written.
+   * out and passed to `reject` with the EncodeError; returns the number of lines written, or -1
+   * as soon as the lines take more than `maxBytes` (the caller rolls the sink back).
    */
-  write(sink: ByteSink, records: LogValue[][], reject: (err: unknown, record: number) => void): number {
+  write(sink: ByteSink, records: LogValue[][], reject: (err: unknown, record: number) => void, maxBytes = Infinity): number {
     let written = 0;
+    const limit = sink.length + maxBytes;
     const kinds = this.kinds;
     const n = kinds.length;
     for (let r = 0; r < records.length; r++) {
@@ -185,6 +187,7 @@ export class AsciiRecordWriter {
       }
       sink.writeByte(NL);
       written++;
+      if (sink.length > limit) return -1;
     }
     return written;
   }

@@ -1,28 +1,49 @@
-// The logger core (Zeek's logging::Manager on a logger node, writer side only): decoded batches
-// in, files out. One PathWriter per (writer, path), created on demand by the first batch, whose
-// columns then fix the file's schema; a rotation timer aligned like Zeek's; disk errors handled
-// per path so the other paths keep being written. Knows nothing about sockets.
+// The file sink of a logger (Zeek's logging::Manager on a logger node, writer side only): decoded
+// batches in, files out. One PathWriter per path, created on demand by the first batch, whose
+// columns then fix the file's schema and whose format comes from the format registry; a rotation
+// timer aligned like Zeek's; disk errors handled per path so the other paths keep being written.
+// Every per-batch step is O(1) in the number of paths: writers are found by path, files report
+// with their writer, congestion is a count, and open descriptors are an LRU budget. Everything a
+// sender controls is bounded (paths, output per input byte) and every refusal is counted.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import type { LogBatch } from "../codec/zeek-log/index.js";
 import { ConfigError } from "../errors.js";
-import type { MetricsRegistry } from "../telemetry/registry.js";
-import { AsciiLogFormat, type AsciiFormatOptions } from "./format/ascii.js";
+import { printable, quoted, Warnings } from "../printable.js";
+import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
+import { limitHits } from "../telemetry/zeek-metrics.js";
+import { LOCAL_ORIGIN, type BatchOrigin, type ConsumerCloseReport, type LogBatchConsumer } from "./consumer.js";
+import type { AsciiFormatOptions } from "./format/ascii.js";
 import type { JsonFormatOptions } from "./format/json.js";
-import type { LogFile, LogFileEvents } from "./log-file.js";
-import { type DropReason, LoggerMetrics, type PathCounters } from "./metrics.js";
-import { type LogFormatName, PathWriter, type PathWriterConfig, type RotatedFile, sameFields } from "./path-writer.js";
+import { logFormat, type LogFormatFactory } from "./format/registry.js";
+import type { LogFile } from "./log-file.js";
+import { type DropReason, fileMetrics, LoggerMetrics, type PathCounters } from "./metrics.js";
+import { OpenFiles, openFilesCap } from "./open-files.js";
+import { PathWriter, type PathEvents, type PathWriterConfig, type RotatedFile, sameFields } from "./path-writer.js";
+import { ByteSink } from "./sink.js";
 
 /** Zeek's `Log::WRITER_ASCII`: the writer this logger implements. */
 export const WRITER_ASCII = "Log::WRITER_ASCII";
 
+/** Defaults of the limits (docs/limits.md says why each is safe). */
+export const LOG_LIMIT_DEFAULTS = Object.freeze({
+  /** log_max_open_files: 0 = half the soft descriptor limit, at most 4096. */
+  maxOpenFiles: 0,
+  /** log_max_paths: distinct paths (files and metric series) one logger keeps. */
+  maxPaths: 10_000,
+  /** log_max_write_amplification: output bytes per received batch byte. */
+  maxWriteAmplification: 32,
+  /** Bytes queued for the disk over all files before the receiver stops reading. */
+  maxQueuedTotalBytes: 256 * 1024 * 1024,
+});
+
 export interface LogWriterManagerOptions {
   /** Directory of the log files (created if missing). */
   dir: string;
-  /** Output of the ASCII writer. @default "tsv" */
-  format?: LogFormatName;
+  /** Output format by registry name ("tsv", "json", or one added with registerLogFormat). @default "tsv" */
+  format?: string;
   /** Per-path format overrides, e.g. { conn: "json" }. */
-  formats?: Readonly<Record<string, LogFormatName>>;
+  formats?: Readonly<Record<string, string>>;
   ascii?: AsciiFormatOptions;
   json?: JsonFormatOptions;
   /** File extension. @default process.env.ZEEK_LOG_SUFFIX ?? "log" */
@@ -40,11 +61,19 @@ export interface LogWriterManagerOptions {
   retryMs?: number;
   /** Per-file queue limit in bytes before records are dropped (counted). @default 64 MiB */
   maxQueuedBytes?: number;
+  /** All files' queues together: past this the receiver stops reading. @default 256 MiB */
+  maxQueuedTotalBytes?: number;
+  /** log_max_open_files: descriptors for log files at once (LRU closing beyond); 0 = automatic. Never above half the soft descriptor limit. */
+  maxOpenFiles?: number;
+  /** log_max_paths: distinct paths; batches for further paths are refused. @default 10000 */
+  maxPaths?: number;
+  /** log_max_write_amplification: a received batch may produce at most this many output bytes per payload byte. @default 32 */
+  maxWriteAmplification?: number;
 }
 
-/** Local paths this logger creates files for: no directories, no hidden files. */
+/** Local paths this logger creates files for: no directories, no hidden files, no separators or controls. */
 const SAFE_PATH = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,199}$/;
-/** Formatted output of a path is handed to its file once this large, even within one turn. */
+/** A file's queue is handed to the disk at once past this size, even within one turn. */
 const FLUSH_BYTES = 1024 * 1024;
 
 /**
@@ -63,79 +92,120 @@ function ppTime(d: Date): string {
   return `${p(d.getFullYear() % 100)}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}.${p(d.getMinutes())}.${p(d.getSeconds())}`;
 }
 
-export class LogWriterManager {
+function sender(origin: BatchOrigin): string {
+  return origin.sender === "" ? "this node" : `sender ${quoted(origin.sender, 120)}`;
+}
+
+export class LogWriterManager implements LogBatchConsumer {
   private readonly writers = new Map<string, PathWriter>();
   private readonly metrics: LoggerMetrics | undefined;
   private readonly countersByPath = new Map<string, PathCounters>();
-  private readonly cfg: Omit<PathWriterConfig, "format">;
-  private readonly warned = new Set<string>();
-  private readonly dirty = new Set<PathWriter>();
+  private readonly cfg: PathWriterConfig;
+  private readonly formats = new Map<string, LogFormatFactory>();
+  private readonly defaultFormat: LogFormatFactory;
+  private readonly warnings: Warnings;
+  private readonly dirty = new Set<LogFile>();
+  /** Files that are full without failing: the disk is slower than the input. */
+  private readonly slowFiles = new Set<LogFile>();
+  private readonly sink = new ByteSink();
+  private readonly openFiles: OpenFiles;
+  private readonly maxPaths: number;
+  private readonly amplification: number;
+  private readonly maxQueuedTotal: number;
+  private readonly limits: { paths?: Counter; amplification?: Counter } = {};
   private flushScheduled = false;
   private rotationTimer: NodeJS.Timeout | null = null;
   private readonly postProcesses = new Set<Promise<void>>();
   private closed = false;
   private readonly uncongested: (() => void)[] = [];
-  private lastFullReport = 0;
   private readonly report: (line: string) => void;
-  /** Totals over every path (for callers that do not scrape metrics). */
+  /** Totals over every path (for callers that do not scrape metrics). `written` counts records on disk. */
   readonly totals = { batches: 0, records: 0, written: 0, dropped: 0 };
+  /** Open/write failures (each error code in a row counts once) and output given up on. */
+  readonly health = { failures: 0, lostBytes: 0, lostRecords: 0 };
 
   constructor(private readonly opts: LogWriterManagerOptions) {
     const interval = opts.rotationInterval ?? 0;
     if (!(interval >= 0) || !Number.isFinite(interval)) throw new ConfigError("rotation_interval", `must be a number of seconds >= 0, got ${interval}`);
+    this.defaultFormat = logFormat(opts.format ?? "tsv", "format");
+    for (const [path, name] of Object.entries(opts.formats ?? {})) this.formats.set(path, logFormat(name, `format of path ${path}`));
     try {
       mkdirSync(opts.dir, { recursive: true });
     } catch (err) {
       throw new ConfigError("dir", `cannot create log directory ${opts.dir}: ${(err as Error).message}`, { cause: err });
     }
     this.report = opts.report ?? ((line) => void process.stderr.write(line + "\n"));
-    this.metrics = opts.registry ? new LoggerMetrics(opts.registry) : undefined;
-    const events: LogFileEvents = {
-      onError: (file, err, queued) => {
-        this.diskError(file, err, queued);
-        this.checkCongestion(); // a failing file no longer holds the receiver back
+    this.warnings = new Warnings(this.report);
+    const cap = openFilesCap(opts.maxOpenFiles ?? LOG_LIMIT_DEFAULTS.maxOpenFiles);
+    if (cap.lowered !== undefined) this.report(`logger: ${cap.lowered}`);
+    this.openFiles = new OpenFiles(cap.cap);
+    this.maxPaths = opts.maxPaths ?? LOG_LIMIT_DEFAULTS.maxPaths;
+    this.amplification = opts.maxWriteAmplification ?? LOG_LIMIT_DEFAULTS.maxWriteAmplification;
+    this.maxQueuedTotal = opts.maxQueuedTotalBytes ?? LOG_LIMIT_DEFAULTS.maxQueuedTotalBytes;
+    if (opts.registry) {
+      this.metrics = new LoggerMetrics(opts.registry);
+      this.limits.paths = limitHits(opts.registry, "log_max_paths");
+      this.limits.amplification = limitHits(opts.registry, "log_max_write_amplification");
+      fileMetrics(opts.registry, { evictions: () => this.openFiles.evictions, failures: () => this.health.failures });
+    }
+    const events: PathEvents = {
+      onError: (w, file, err, queued) => {
+        this.health.failures++;
+        w.counters.writeErrors.value++;
+        this.slowFiles.delete(file); // a failing file no longer holds the receiver back
+        const hint =
+          err.code === "ENOSPC" || err.code === "EDQUOT"
+            ? "free disk space"
+            : err.code === "EFBIG"
+              ? "the file size limit (ulimit -f) is reached; rotate or raise it"
+              : err.code === "EMFILE" || err.code === "ENFILE"
+                ? "too many open files: lower log_max_open_files or raise ulimit -n"
+                : err.code === "EACCES" || err.code === "EPERM"
+                  ? `make ${opts.dir} writable for this user`
+                  : "check the disk";
+        this.report(`logger: cannot write ${file.name}: ${err.message}; ${queued} bytes stay queued and are retried (${hint}); other logs are not affected`);
+        this.checkCongestion();
       },
-      onRecovered: (file) => this.report(`logger: writing ${file.name} works again`),
-      onWritten: (file, bytes) => {
-        const w = this.writerOfFile(file);
-        if (w) w.counters.bytesWritten.value += bytes;
+      onRecovered: (_w, file) => {
+        this.report(`logger: writing ${file.name} works again`);
+        if (file.full) this.slowFiles.add(file);
+      },
+      onWritten: (w, file, bytes, records) => {
+        w.counters.bytesWritten.value += bytes;
+        w.counters.recordsWritten.value += records;
+        this.totals.written += records;
         opts.onDiskWrite?.(bytes);
+        if (!file.full) this.slowFiles.delete(file);
         this.checkCongestion();
       },
     };
     this.cfg = {
       dir: opts.dir,
-      ascii: new AsciiLogFormat(opts.ascii),
-      json: opts.json ?? {},
+      format: this.defaultFormat,
+      formatOptions: { ...(opts.ascii ? { ascii: opts.ascii } : {}), ...(opts.json ? { json: opts.json } : {}) },
       suffix: opts.suffix ?? process.env["ZEEK_LOG_SUFFIX"] ?? "log",
       file: { ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}), ...(opts.maxQueuedBytes !== undefined ? { maxQueuedBytes: opts.maxQueuedBytes } : {}) },
       events,
+      openFiles: this.openFiles,
     };
     if (interval > 0) this.scheduleRotation(interval);
   }
 
-  private writerOfFile(file: LogFile): PathWriter | undefined {
-    for (const w of this.writers.values()) if (w.fileName === file.name) return w;
-    return undefined;
+  /** Descriptors the log files may use at once (log_max_open_files after the descriptor-limit check). */
+  get maxOpenFiles(): number {
+    return this.openFiles.max;
   }
 
-  private diskError(file: LogFile, err: NodeJS.ErrnoException, queued: number): void {
-    const w = this.writerOfFile(file);
-    if (w) w.counters.writeErrors.value++;
-    const hint =
-      err.code === "ENOSPC" ? "free disk space" : err.code === "EACCES" || err.code === "EPERM" ? `make ${this.opts.dir} writable for this user` : "check the disk";
-    this.report(`logger: cannot write ${file.name}: ${err.message}; ${queued} bytes stay queued and are retried (${hint}); other logs are not affected`);
+  /** Log files open now. */
+  get openFileCount(): number {
+    return this.openFiles.open;
   }
 
-  private warnOnce(key: string, line: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    this.report(line);
-  }
-
+  /** Per-path counters; paths beyond log_max_paths share the series of path "". */
   private counters(path: string): PathCounters {
     let c = this.countersByPath.get(path);
     if (c === undefined) {
+      if (this.countersByPath.size >= this.maxPaths + 1 && path !== "") return this.counters("");
       c = this.metrics?.forPath(path) ?? { batchesReceived: z(), recordsReceived: z(), bytesReceived: z(), recordsWritten: z(), bytesWritten: z(), writeErrors: z() };
       this.countersByPath.set(path, c);
     }
@@ -148,61 +218,92 @@ export class LogWriterManager {
   }
 
   /**
-   * Writes one batch (from any sender). `payloadBytes` is its serialized size, for metrics.
-   * Never throws for bad content: unwritable batches are counted, reported once and skipped.
+   * Writes one batch. `origin.payloadBytes` is its serialized size (metrics and the amplification
+   * limit). Never throws for bad content: unwritable batches are counted, reported and skipped.
    */
-  write(batch: LogBatch, payloadBytes = 0, sender = "?"): void {
+  write(batch: LogBatch, origin: BatchOrigin = LOCAL_ORIGIN): void {
     if (this.closed) throw new Error("LogWriterManager: write after close");
     const path = batch.path;
     const n = batch.records.length;
     this.totals.batches++;
     this.totals.records += n;
+    let w = this.writers.get(path);
+    if (w === undefined) {
+      w = this.newWriter(batch, origin);
+      if (w === undefined) return;
+    } else {
+      const counters = w.counters;
+      counters.batchesReceived.value++;
+      counters.recordsReceived.value += n;
+      counters.bytesReceived.value += origin.payloadBytes;
+      if (batch.writer !== WRITER_ASCII) return this.unknownWriter(batch, origin);
+      if (!sameFields(w.fields, batch.fields)) {
+        this.drop(path, "schema-mismatch", n);
+        this.warnings.once(`schema:${path}`, () => `logger: a batch for ${path} from ${sender(origin)} has columns (${batch.fields.map((f) => printable(f.name, 64)).join(", ")}) that differ from the ones ${w!.fileName} was opened with; its records are dropped (counted in zeek_logger_dropped_records_total{reason="schema-mismatch"})`);
+        return;
+      }
+    }
+    if (w.failing !== undefined && (w.full || this.openFiles.queuedBytes >= this.maxQueuedTotal)) {
+      // Only a failing file drops (a slow one stops the receiver instead, see congested).
+      this.drop(path, "disk-queue-full", n);
+      this.warnings.always(() => `logger: dropping ${path} records: ${w!.current?.queuedBytes ?? 0} bytes for ${w!.fileName} are waiting for a failing disk (${w!.failing}; counted in zeek_logger_dropped_records_total{reason="disk-queue-full"})`);
+      return;
+    }
+    const sink = this.sink;
+    const mark = sink.mark();
+    const maxBytes = origin.payloadBytes > 0 ? this.amplification * origin.payloadBytes : Infinity;
+    const written = w.formatRecords(sink, batch.records, (err) => {
+      this.drop(path, "bad-value", 1);
+      this.warnings.once(`value:${path}`, () => `logger: a ${path} record from ${sender(origin)} cannot be written and is dropped: ${printable((err as Error).message)}`);
+    }, maxBytes);
+    if (written < 0) {
+      sink.rollback(mark);
+      this.drop(path, "write-amplification", n);
+      if (this.limits.amplification) this.limits.amplification.value++;
+      this.warnings.once(`amplification:${origin.sender}`, () => `logger: refused a ${path} batch from ${sender(origin)}: its ${n} records would write more than log_max_write_amplification=${this.amplification} bytes per received byte (${origin.payloadBytes} bytes received); counted in zeek_zmq_limit_hits_total{reason="log_max_write_amplification"}`);
+      return;
+    }
+    const file = w.commit(sink.take(), written);
+    if (file.full && file.failing === undefined) this.slowFiles.add(file);
+    if (file.queuedBytes >= FLUSH_BYTES) file.kick();
+    else this.markDirty(file);
+  }
+
+  /** The first batch of a path: checks what a path must be, then opens its writer (or refuses). */
+  private newWriter(batch: LogBatch, origin: BatchOrigin): PathWriter | undefined {
+    const path = batch.path;
+    const n = batch.records.length;
     if (!SAFE_PATH.test(path)) {
       this.drop("", "bad-path", n);
-      this.warnOnce(`path:${path}`, `logger: batch from ${sender} for stream ${batch.stream} has path ${JSON.stringify(path)}, which is not a plain file name; its records are dropped (counted in zeek_logger_dropped_records_total{reason="bad-path"})`);
-      return;
+      this.warnings.once(`path:${origin.sender}`, () => `logger: a batch from ${sender(origin)} for stream ${quoted(batch.stream, 64)} has path ${quoted(path, 64)}, which is not a plain file name; its records are dropped (counted in zeek_logger_dropped_records_total{reason="bad-path"})`);
+      return undefined;
+    }
+    if (this.writers.size >= this.maxPaths) {
+      this.drop("", "too-many-paths", n);
+      if (this.limits.paths) this.limits.paths.value++;
+      this.warnings.once(`paths:${origin.sender}`, () => `logger: refused a batch for a new path ${quoted(path, 64)} from ${sender(origin)}: log_max_paths=${this.maxPaths} paths are open; counted in zeek_zmq_limit_hits_total{reason="log_max_paths"}`);
+      return undefined;
     }
     const counters = this.counters(path);
     counters.batchesReceived.value++;
     counters.recordsReceived.value += n;
-    counters.bytesReceived.value += payloadBytes;
+    counters.bytesReceived.value += origin.payloadBytes;
     if (batch.writer !== WRITER_ASCII) {
-      this.drop(path, "unknown-writer", n);
-      this.warnOnce(`writer:${batch.writer}`, `logger: writer ${batch.writer} (path ${path}, from ${sender}) is not supported, only ${WRITER_ASCII}; its records are dropped (counted in zeek_logger_dropped_records_total{reason="unknown-writer"})`);
-      return;
+      this.unknownWriter(batch, origin);
+      return undefined;
     }
-    let w = this.writers.get(path);
-    if (w === undefined) {
-      const format = this.opts.formats?.[path] ?? this.opts.format ?? "tsv";
-      w = new PathWriter(path, batch.fields, { ...this.cfg, format }, counters);
-      this.writers.set(path, w);
-    } else if (!sameFields(w.fields, batch.fields)) {
-      this.drop(path, "schema-mismatch", n);
-      this.warnOnce(`schema:${path}:${batch.fields.map((f) => `${f.name}:${f.type}:${f.subtype}`).join(",")}`, `logger: batch for ${path} from ${sender} has columns (${batch.fields.map((f) => f.name).join(", ")}) that differ from the ones ${w.fileName} was opened with; its records are dropped (counted with reason "schema-mismatch")`);
-      return;
-    }
-    if (w.full && w.failing !== undefined) {
-      // Only a failing file drops (a slow one stops the receiver instead, see congested).
-      this.drop(path, "disk-queue-full", n);
-      const now = Date.now();
-      if (now - this.lastFullReport >= 10_000) {
-        this.lastFullReport = now;
-        this.report(`logger: dropping ${path} records: ${w.pendingBytes} bytes for ${w.fileName} are waiting for a failing disk (counted in zeek_logger_dropped_records_total{reason="disk-queue-full"})`);
-      }
-      return;
-    }
-    const written = w.write(batch.records, (err) => {
-      this.drop(path, "bad-value", 1);
-      this.warnOnce(`value:${path}`, `logger: a ${path} record from ${sender} cannot be written and is dropped: ${(err as Error).message}`);
-    });
-    counters.recordsWritten.value += written;
-    this.totals.written += written;
-    if (w.pendingBytes >= FLUSH_BYTES) w.flush();
-    else this.markDirty(w);
+    const w = new PathWriter(path, batch.fields, { ...this.cfg, format: this.formats.get(path) ?? this.defaultFormat }, counters);
+    this.writers.set(path, w);
+    return w;
   }
 
-  private markDirty(w: PathWriter): void {
-    this.dirty.add(w);
+  private unknownWriter(batch: LogBatch, origin: BatchOrigin): void {
+    this.drop(batch.path, "unknown-writer", batch.records.length);
+    this.warnings.once(`writer:${batch.writer}`, () => `logger: writer ${quoted(batch.writer, 64)} (path ${batch.path}, from ${sender(origin)}) is not supported, only ${WRITER_ASCII}; its records are dropped (counted in zeek_logger_dropped_records_total{reason="unknown-writer"})`);
+  }
+
+  private markDirty(file: LogFile): void {
+    this.dirty.add(file);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushDirty);
@@ -211,7 +312,7 @@ export class LogWriterManager {
 
   private readonly flushDirty = (): void => {
     this.flushScheduled = false;
-    for (const w of this.dirty) w.flush();
+    for (const f of this.dirty) f.kick();
     this.dirty.clear();
   };
 
@@ -221,12 +322,12 @@ export class LogWriterManager {
   }
 
   /**
-   * True while a file that is not failing has a full queue: the disk is slower than the input.
-   * The receiver then stops reading (the senders' HWMs take the pressure) instead of dropping.
+   * True while a file that is not failing has a full queue (the disk is slower than the input),
+   * or all queues together are at their limit. The receiver then stops reading (the senders'
+   * HWMs take the pressure) instead of dropping.
    */
   get congested(): boolean {
-    for (const w of this.writers.values()) if (w.full && !w.failing) return true;
-    return false;
+    return this.slowFiles.size > 0 || this.openFiles.queuedBytes >= this.maxQueuedTotal;
   }
 
   private checkCongestion(): void {
@@ -239,7 +340,7 @@ export class LogWriterManager {
     else this.uncongested.push(f);
   }
 
-  /** Paths with an open writer. */
+  /** Paths with a writer. */
   get paths(): string[] {
     return [...this.writers.keys()];
   }
@@ -261,6 +362,7 @@ export class LogWriterManager {
     const done = await Promise.all(
       [...this.writers.values()].map((w) =>
         w.rotate(now, terminating).catch((err: unknown) => {
+          this.health.failures++;
           this.report(`logger: rotating ${w.fileName} failed: ${(err as Error).message}; it keeps its name and new records are appended to it`);
           return null;
         }),
@@ -294,23 +396,40 @@ export class LogWriterManager {
   /**
    * Shutdown: writes #close to every file (rotating them instead when rotation is on, as Zeek
    * does at termination), waits for the disk and for post-rotation commands. Resolves with the
-   * bytes that could not be written (0 = nothing lost).
+   * bytes that could not be written (0 = nothing lost); `health` has the rest.
    */
   async close(): Promise<number> {
-    if (this.closed) return 0;
+    return (await this.shutdown()).lostBytes;
+  }
+
+  async shutdown(): Promise<ConsumerCloseReport> {
+    if (this.closed) return { lostBytes: this.health.lostBytes, lostRecords: this.health.lostRecords, failures: this.health.failures };
     if (this.rotationTimer !== null) clearTimeout(this.rotationTimer);
     this.flushDirty();
-    let lost = 0;
     if ((this.opts.rotationInterval ?? 0) > 0) await this.rotate(true);
-    else lost += (await Promise.all([...this.writers.values()].map((w) => w.close()))).reduce((a, b) => a + b, 0);
+    else
+      await Promise.all(
+        [...this.writers.values()].map(async (w) => {
+          const lost = await w.close();
+          w.lost.bytes += lost.bytes;
+          w.lost.records += lost.records;
+        }),
+      );
     this.closed = true;
-    for (const w of this.writers.values()) lost += w.lost;
+    for (const w of this.writers.values()) {
+      this.health.lostBytes += w.lost.bytes;
+      this.health.lostRecords += w.lost.records;
+      if (w.lost.records > 0) this.drop(w.path, "write-failed", w.lost.records);
+    }
     await Promise.all(this.postProcesses);
-    if (lost > 0) this.report(`logger: ${lost} bytes of log output could not be written before shutdown (see the disk errors above)`);
-    return lost;
+    const h = this.health;
+    if (h.lostBytes > 0)
+      this.report(`logger: ${h.lostBytes} bytes of log output (${h.lostRecords} records) could not be written before shutdown (see the disk errors above; counted in zeek_logger_dropped_records_total{reason="write-failed"})`);
+    this.warnings.flush();
+    return { lostBytes: h.lostBytes, lostRecords: h.lostRecords, failures: h.failures };
   }
 }
 
-function z(): { value: number; inc(n?: number): void } {
-  return { value: 0, inc(n = 1) { this.value += n; } };
+function z(): Counter {
+  return { value: 0, inc(n = 1) { this.value += n; } } as Counter;
 }

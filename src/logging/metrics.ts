@@ -2,7 +2,16 @@
 import type { Counter, CounterFamily, MetricsRegistry } from "../telemetry/registry.js";
 
 /** Why the logger did not write records it received. */
-export type DropReason = "disk-queue-full" | "schema-mismatch" | "unknown-writer" | "bad-path" | "bad-value";
+export type DropReason =
+  | "disk-queue-full" // the file's disk fails and its queue is full
+  | "write-failed" // queued, then given up on at shutdown or rotation (the disk kept failing)
+  | "schema-mismatch"
+  | "unknown-writer"
+  | "bad-path"
+  | "bad-value"
+  | "too-many-paths" // log_max_paths
+  | "write-amplification" // log_max_write_amplification
+  | "too-many-records"; // log_max_records_per_batch
 
 /** Per-path series of one log path, kept by the writer so the hot path bumps fields. */
 export interface PathCounters {
@@ -49,6 +58,12 @@ export class LoggerMetrics {
   }
 }
 
+/** The logger's file-level counters (not per path). */
+export function fileMetrics(registry: MetricsRegistry, read: { evictions: () => number; failures: () => number }): void {
+  registry.callbackCounter("zeek_logger_file_evictions", "Log files closed to stay within log_max_open_files (reopened in append mode when written again).", read.evictions);
+  registry.callbackCounter("zeek_logger_file_failures", "Log file open/write failures (each error code in a row counts once); any makes the logger exit non-zero.", read.failures);
+}
+
 /** Counters of a node's LogSender. */
 export class LogSenderMetrics {
   /** `zeek_log_sender_batches_total`: log-write messages queued on the PUSH socket. */
@@ -61,6 +76,8 @@ export class LogSenderMetrics {
   readonly hwmDrops: Counter;
   /** `zeek_log_sender_hwm_dropped_records_total`: records in those batches. */
   readonly hwmDroppedRecords: Counter;
+  /** `zeek_log_sender_linger_drops_total`: batches still queued when linger_ms ran out at close. */
+  readonly lingerDrops: Counter;
 
   constructor(registry: MetricsRegistry) {
     this.batches = registry.counter("zeek_log_sender_batches", "Number of log-write batches sent to loggers.");
@@ -68,5 +85,6 @@ export class LogSenderMetrics {
     this.bytes = registry.counter("zeek_log_sender_bytes", "Serialized log-write batch bytes sent to loggers.");
     this.hwmDrops = registry.counter("zeek_log_sender_hwm_drops", "Number of log-write batches dropped because every logger connection was at log_sndhwm.");
     this.hwmDroppedRecords = registry.counter("zeek_log_sender_hwm_dropped_records", "Number of log records in batches dropped at log_sndhwm.");
+    this.lingerDrops = registry.counter("zeek_log_sender_linger_drops", "Number of log-write batches still queued when linger_ms ran out at close (lost).");
   }
 }

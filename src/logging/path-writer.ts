@@ -1,29 +1,34 @@
-// The writer of one (writer, path): Zeek's ASCII writer backend, in TSV or JSON form. It owns the
-// current file (opened on the first write after start or rotation, like Zeek's), formats
-// records into large chunks and hands them to a LogFile; rotation closes the file with #close,
-// renames it with Zeek's name (`conn.2026-11-22-04-00-00.log`) and opens the next one lazily.
+// The writer of one (writer, path): Zeek's ASCII writer backend in the format chosen for the path.
+// It owns the current file (opened on the first write after start or rotation, like Zeek's),
+// formats records into the logger's shared sink and queues them on the file; rotation closes
+// the file with the format's close line, renames it with Zeek's name
+// (`conn.2026-11-22-04-00-00.log`) and opens the next one lazily.
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { LogField, LogValue } from "../codec/zeek-log/index.js";
-import { AsciiRecordWriter } from "./ascii-records.js";
-import { AsciiLogFormat, formatLogTimestamp } from "./format/ascii.js";
-import { formatJsonLogRecord, type JsonFormatOptions } from "./format/json.js";
-import { LogFile, type LogFileEvents, type LogFileOptions } from "./log-file.js";
+import { formatLogTimestamp } from "./format/ascii.js";
+import type { LogFormat, LogFormatFactory, LogFormatOptions } from "./format/registry.js";
+import { LogFile, type LogFileEvents, type LogFileOptions, type LostOutput } from "./log-file.js";
 import type { PathCounters } from "./metrics.js";
-import { ByteSink } from "./sink.js";
+import type { OpenFiles } from "./open-files.js";
+import type { ByteSink } from "./sink.js";
 
-/** Output form of Zeek's ASCII writer: TSV with meta lines (default) or LogAscii::use_json. */
-export type LogFormatName = "tsv" | "json";
+/** What happens to a path's files, reported with the writer (so no lookup from file to path). */
+export interface PathEvents {
+  onError(w: PathWriter, file: LogFile, err: NodeJS.ErrnoException, queuedBytes: number): void;
+  onRecovered(w: PathWriter, file: LogFile): void;
+  onWritten(w: PathWriter, file: LogFile, bytes: number, records: number): void;
+}
 
 export interface PathWriterConfig {
   dir: string;
-  format: LogFormatName;
-  ascii: AsciiLogFormat;
-  json: JsonFormatOptions;
+  format: LogFormatFactory;
+  formatOptions: LogFormatOptions;
   /** File extension without the dot (Zeek: ZEEK_LOG_SUFFIX, else "log"). */
   suffix: string;
   file: LogFileOptions;
-  events: LogFileEvents;
+  events: PathEvents;
+  openFiles: OpenFiles;
 }
 
 /** A file closed by rotation (or by shutdown with rotation on). */
@@ -38,6 +43,7 @@ export interface RotatedFile {
 
 /** Same columns as Zeek's logger compares them: count, names, types, element types. */
 export function sameFields(a: readonly LogField[], b: readonly LogField[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
@@ -50,10 +56,14 @@ export function sameFields(a: readonly LogField[], b: readonly LogField[]): bool
 export class PathWriter {
   private file: LogFile | null = null;
   private openTime = new Date(0);
-  private readonly sink = new ByteSink();
-  private readonly ascii: AsciiRecordWriter;
+  private readonly format: LogFormat;
+  /** File name of the current file (the path never changes). */
+  readonly fileName: string;
   /** Set while a rotated file drains: the next file must not open its (same) name before the rename. */
   private rotating: Promise<unknown> | null = null;
+  /** Output given up on by rotations (a disk that kept failing past the close deadline). */
+  readonly lost: LostOutput = { bytes: 0, records: 0 };
+  private readonly fileEvents: LogFileEvents;
 
   constructor(
     readonly path: string,
@@ -61,16 +71,19 @@ export class PathWriter {
     private readonly cfg: PathWriterConfig,
     readonly counters: PathCounters,
   ) {
-    this.ascii = new AsciiRecordWriter(cfg.ascii, fields);
+    this.format = cfg.format.create(path, fields, cfg.formatOptions);
+    this.fileName = join(cfg.dir, `${path}.${cfg.suffix}`);
+    const ev = cfg.events;
+    this.fileEvents = {
+      onError: (f, err, queued) => ev.onError(this, f, err, queued),
+      onRecovered: (f) => ev.onRecovered(this, f),
+      onWritten: (f, bytes, records) => ev.onWritten(this, f, bytes, records),
+    };
   }
 
-  get fileName(): string {
-    return join(this.cfg.dir, `${this.path}.${this.cfg.suffix}`);
-  }
-
-  /** Bytes formatted or queued and not yet on disk. */
-  get pendingBytes(): number {
-    return this.sink.length + (this.file?.queuedBytes ?? 0);
+  /** The current file, if one is open (or waiting for the disk). */
+  get current(): LogFile | null {
+    return this.file;
   }
 
   /** True while the disk cannot keep up or fails: new records would only pile up in memory. */
@@ -83,67 +96,53 @@ export class PathWriter {
     return this.file?.failing;
   }
 
-  /** Formats records into the pending output; returns how many were accepted. */
-  write(records: LogValue[][], reject: (err: unknown, record: number) => void): number {
-    if (this.file === null) this.open();
-    const sink = this.sink;
-    if (this.cfg.format === "tsv") return this.ascii.write(sink, records, reject);
-    let n = 0;
-    for (let r = 0; r < records.length; r++) {
-      let line: string;
-      try {
-        line = formatJsonLogRecord(this.fields, records[r]!, undefined, this.cfg.json);
-      } catch (err) {
-        reject(err, r);
-        continue;
-      }
-      sink.beginRecord();
-      sink.writeString(line);
-      sink.writeByte(0x0a);
-      n++;
-    }
-    return n;
+  /**
+   * Formats records into `sink` (which the caller takes and hands to commit()). Returns how many
+   * were accepted, or -1 when they need more than `maxBytes` (the caller rolls the sink back).
+   */
+  formatRecords(sink: ByteSink, records: LogValue[][], reject: (err: unknown, record: number) => void, maxBytes: number): number {
+    return this.format.write(sink, records, reject, maxBytes);
   }
 
-  /** Hands formatted output to the file (one writev at a time). */
-  flush(): void {
-    if (this.file !== null && this.sink.length > 0) this.file.append(this.sink.take());
+  /** Queues formatted bytes holding `records` records on the file (opening it first if needed). */
+  commit(chunks: Buffer[], records: number): LogFile {
+    const file = this.file ?? this.open();
+    file.append(chunks, records);
+    return file;
   }
 
-  private open(): void {
+  private open(): LogFile {
     this.openTime = new Date();
-    const file = new LogFile(this.fileName, this.cfg.events, this.cfg.file);
+    const open = this.openTime;
+    const file = new LogFile(this.fileName, this.fileEvents, this.cfg.openFiles, () => this.format.header(open), this.cfg.file);
     this.file = file;
     if (this.rotating !== null) {
       file.hold();
-      void this.rotating.then(() => file.release());
+      void this.rotating.then(() => file.unhold());
     }
-    // JSON logs have no meta lines (Zeek forces include_meta off with use_json).
-    if (this.cfg.format === "tsv") this.sink.writeString(this.cfg.ascii.header(this.path, this.fields, this.openTime));
+    const header = this.format.header(open);
+    if (header !== "") file.append([Buffer.from(header)], 0);
+    return file;
   }
 
-  /** Bytes given up on by rotations (a disk that kept failing past the close deadline). */
-  lost = 0;
-
-  /** Writes #close, flushes and closes the current file. Resolves with the bytes that could not be written. */
-  private async finish(now: Date): Promise<{ file: LogFile; lost: number } | null> {
+  /** Writes the close line and closes the file in place (shutdown without rotation). */
+  async close(now = new Date()): Promise<LostOutput> {
     const file = this.file;
-    if (file === null) return null;
-    if (this.cfg.format === "tsv") this.sink.writeString(this.cfg.ascii.close(now));
-    this.flush();
+    if (file === null) return { bytes: 0, records: 0 };
     this.file = null;
-    return { file, lost: await file.close() };
+    this.appendClose(file, now);
+    return file.close();
   }
 
-  /** Closes the file in place (shutdown without rotation). Resolves with the bytes lost. */
-  async close(now = new Date()): Promise<number> {
-    return (await this.finish(now))?.lost ?? 0;
+  private appendClose(file: LogFile, now: Date): void {
+    const c = this.format.close(now);
+    if (c !== "") file.append([Buffer.from(c)], 0);
   }
 
   /**
-   * Rotation: #close, rename to `<path>.<open time>.<suffix>` (local time, Zeek's
-   * default_rotation_date_format), close. The rename happens first, so writes still in flight
-   * land in the renamed file and new records go to a fresh `<path>.<suffix>`.
+   * Rotation: close line, rename to `<path>.<open time>.<suffix>` (local time, Zeek's
+   * default_rotation_date_format), close. New records go to a fresh `<path>.<suffix>`, opened
+   * only once the rename is done.
    */
   async rotate(now: Date, terminating: boolean): Promise<RotatedFile | null> {
     const file = this.file;
@@ -159,11 +158,11 @@ export class PathWriter {
 
   private async doRotate(file: LogFile, now: Date, terminating: boolean): Promise<RotatedFile | null> {
     const open = this.openTime;
-    if (this.cfg.format === "tsv") this.sink.writeString(this.cfg.ascii.close(now));
-    this.flush();
     this.file = null;
+    this.appendClose(file, now);
     const lost = await file.close();
-    if (lost > 0) this.lost += lost;
+    this.lost.bytes += lost.bytes;
+    this.lost.records += lost.records;
     const stamp = formatLogTimestamp(open);
     let target = join(this.cfg.dir, `${this.path}.${stamp}.${this.cfg.suffix}`);
     // Zeek would overwrite a file rotated within the same second; never lose it.
@@ -173,5 +172,4 @@ export class PathWriter {
     renameSync(file.name, target);
     return { file: target, path: this.path, open, close: now, terminating };
   }
-
 }

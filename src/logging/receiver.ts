@@ -1,21 +1,25 @@
 // The logger's PULL socket (Zeek's log receiver on a logger node): binds listen_log_endpoint,
 // takes 4-part `log-write` messages from any PUSH sender (zeek-zmq or real Zeek), decodes them
-// and hands the batches to a LogWriterManager. Every byte is hostile: a message with the wrong
-// part count, another serializer or a malformed batch is counted in
-// zeek_cluster_zeromq_msg_errors_total, reported once per kind and skipped.
-import { decodeLogBatch, LOG_FORMAT } from "../codec/zeek-log/index.js";
+// and hands the batches to a LogBatchConsumer (the files, or any other sink). Every byte is
+// hostile: a message with the wrong part count, another serializer or a malformed batch is
+// counted in zeek_cluster_zeromq_msg_errors_total, reported (escaped, rate-limited) and skipped;
+// a batch over log_max_records_per_batch is refused before its records are allocated.
+import { decodeLogBatch, LOG_FORMAT, RecordLimitError } from "../codec/zeek-log/index.js";
 import { DecodeError } from "../errors.js";
-import type { NodeOptions } from "../cluster/options.js";
-import { ZeroMqMetrics } from "../telemetry/zeek-metrics.js";
-import type { MetricsRegistry } from "../telemetry/registry.js";
-import { curveKeysFrom, type CurveOption } from "../transport/curve-keys.js";
+import { printable, quoted, Warnings } from "../printable.js";
+import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
+import { limitHits, ZeroMqMetrics } from "../telemetry/zeek-metrics.js";
+import type { CurveOption } from "../transport/curve-keys.js";
 import { Pull } from "../transport/index.js";
-import type { LogWriterManager } from "./manager.js";
 import { equalBytes } from "../bytes.js";
+import type { LogBatchConsumer } from "./consumer.js";
 
 /** Messages taken per event-loop turn, so decoding never starves the sockets (Zeek: poll_max_messages). */
 const MAX_PER_TURN = 256;
 const FORMAT_BYTES = Buffer.from(LOG_FORMAT);
+
+/** log_max_records_per_batch: 100 times Zeek's Log::write_buffer_size (1000), which bounds Zeek's batches. */
+export const DEFAULT_MAX_RECORDS_PER_BATCH = 100_000;
 
 export interface LogReceiverOptions {
   /** Where to bind, e.g. "tcp://127.0.0.1:27761" (port 0 picks a free one). */
@@ -26,24 +30,27 @@ export interface LogReceiverOptions {
   ipv6?: boolean;
   /** CURVE server keys (Zeek: a logger's PULL is a CURVE server when keys are configured). */
   curve?: CurveOption | null;
+  /** log_max_records_per_batch: larger batches are refused (counted as a limit hit). @default 100000 */
+  maxRecordsPerBatch?: number;
   registry?: MetricsRegistry;
   /** Share the node's msg_errors counter instead of registering one. */
-  zeroMqMetrics?: ZeroMqMetrics;
+  msgErrors?: Counter;
   report?: (line: string) => void;
 }
 
 export class LogReceiver {
   private readonly pull: Pull;
   private readonly msgErrors: { value: number };
-  private readonly warned = new Set<string>();
-  private readonly report: (line: string) => void;
+  private readonly recordLimitHits: { value: number };
+  private readonly maxRecords: number;
+  private readonly warnings: Warnings;
   private scheduled = false;
   private boundEndpoint = "";
   /** Messages taken from the socket (including the bad ones). */
   messages = 0;
 
   constructor(
-    private readonly manager: LogWriterManager,
+    private readonly consumer: LogBatchConsumer,
     private readonly opts: LogReceiverOptions,
   ) {
     this.pull = new Pull({
@@ -51,14 +58,11 @@ export class LogReceiver {
       ipv6: opts.ipv6 ?? true,
       ...(opts.curve ? { curve: opts.curve } : {}),
     });
-    this.msgErrors = opts.zeroMqMetrics?.msgErrors ?? (opts.registry ? new ZeroMqMetrics(opts.registry).msgErrors : { value: 0 });
-    this.report = opts.report ?? ((line) => void process.stderr.write(line + "\n"));
+    this.msgErrors = opts.msgErrors ?? (opts.registry ? new ZeroMqMetrics(opts.registry).msgErrors : { value: 0 });
+    this.recordLimitHits = opts.registry ? limitHits(opts.registry, "log_max_records_per_batch") : { value: 0 };
+    this.maxRecords = opts.maxRecordsPerBatch ?? DEFAULT_MAX_RECORDS_PER_BATCH;
+    this.warnings = new Warnings(opts.report ?? ((line) => void process.stderr.write(line + "\n")));
     this.pull.on("readable", this.schedule);
-  }
-
-  /** A receiver configured from node options (listen_log_endpoint, log_rcvhwm, ipv6). */
-  static fromOptions(manager: LogWriterManager, o: NodeOptions, extra: Omit<LogReceiverOptions, "endpoint" | "receiveHighWaterMark" | "ipv6"> = {}): LogReceiver {
-    return new LogReceiver(manager, { ...extra, endpoint: o.listenLogEndpoint, receiveHighWaterMark: o.logRcvhwm, ipv6: o.ipv6, curve: curveKeysFrom(o).server });
   }
 
   /** Binds; resolves with the real endpoint (with the chosen port). */
@@ -90,9 +94,9 @@ export class LogReceiver {
   private readonly drain = (): void => {
     this.scheduled = false;
     // A slow disk: leave messages in the socket so PULL's HWM and then the senders' take the pressure.
-    if (this.manager.congested) {
+    if (this.consumer.congested) {
       this.scheduled = true;
-      this.manager.whenUncongested(this.resume);
+      this.consumer.whenUncongested(this.resume);
       return;
     }
     const msgs = this.pull.receive(MAX_PER_TURN);
@@ -106,42 +110,46 @@ export class LogReceiver {
     this.schedule();
   };
 
-  private bad(kind: string, line: string): void {
+  private bad(kind: string, line: () => string): void {
     this.msgErrors.value++;
-    if (this.warned.has(kind)) return;
-    this.warned.add(kind);
-    this.report(`logger: ${line} (counted in zeek_cluster_zeromq_msg_errors_total; further ones are counted silently)`);
+    this.warnings.once(kind, () => `logger: ${line()} (counted in zeek_cluster_zeromq_msg_errors_total; further ones are counted silently)`);
   }
 
   private handle(parts: Buffer[]): void {
     if (parts.length !== 4) {
-      this.bad("parts", `skipped a message with ${parts.length} parts on ${this.boundEndpoint}; log-write messages have 4`);
+      this.bad("parts", () => `skipped a message with ${parts.length} parts on ${this.boundEndpoint}; log-write messages have 4`);
       return;
     }
     // Like Zeek, frames 1 and 2 (the "log-write" tag and the sender id) are not inspected.
     if (!equalBytes(parts[2]!, FORMAT_BYTES)) {
-      this.bad(`format:${parts[2]!.toString("latin1")}`, `skipped a log-write in format ${JSON.stringify(parts[2]!.toString("latin1"))}; only ${LOG_FORMAT} is understood`);
+      this.bad(`format:${printable(parts[2]!, 64)}`, () => `skipped a log-write in format ${quoted(parts[2]!, 64)} from sender ${quoted(parts[1]!, 120)}; only ${LOG_FORMAT} is understood`);
       return;
     }
     const payload = parts[3]!;
     let batch;
     try {
-      batch = decodeLogBatch(payload);
+      batch = decodeLogBatch(payload, { maxRecords: this.maxRecords });
     } catch (err) {
+      if (err instanceof RecordLimitError) {
+        this.recordLimitHits.value++;
+        this.warnings.once(`records:${printable(parts[1]!, 120)}`, () => `logger: refused a batch for path ${quoted(err.path, 64)} from sender ${quoted(parts[1]!, 120)}: ${err.records} records is more than log_max_records_per_batch=${err.limit}; counted in zeek_zmq_limit_hits_total{reason="log_max_records_per_batch"}`);
+        return;
+      }
       if (!(err instanceof DecodeError)) throw err;
-      this.bad("decode", `skipped a malformed log-write batch from ${parts[1]!.toString("latin1")}: ${err.message}`);
+      this.bad("decode", () => `skipped a malformed log-write batch from sender ${quoted(parts[1]!, 120)}: ${printable(err.message)}`);
       return;
     }
-    this.manager.write(batch, payload.length, parts[1]!.toString("latin1"));
+    this.consumer.write(batch, { sender: parts[1]!.toString("latin1"), payloadBytes: payload.length });
   }
 
-  /** Stops receiving: closes the socket after taking and writing what already arrived. */
+  /** Stops receiving: closes the socket after taking and handing on what already arrived. */
   async close(): Promise<void> {
     this.pull.off("readable", this.schedule);
     // Messages already queued in the socket are ours: write them before and after closing.
     this.drainAll();
     await this.pull.close();
     this.drainAll();
+    this.warnings.flush();
   }
 
   private drainAll(): void {

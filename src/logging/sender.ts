@@ -2,13 +2,12 @@
 // `log-write | node id | zeek-bin-serializer | batch` per batch, load-balanced over every logger
 // in connect_log_endpoints. Like Zeek it never blocks: when every logger connection is at
 // log_sndhwm the batch is not sent; unlike a silent drop, that is counted and reported.
-import { type ClusterLayout, findNode, isLogReceiver } from "../cluster/layout.js";
-import type { NodeOptions } from "../cluster/options.js";
 import { encodeLogBatch, LOG_FORMAT, type LogBatch } from "../codec/zeek-log/index.js";
-import { ConfigError } from "../errors.js";
+import { printable } from "../printable.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
-import { curveKeysFrom, type CurveOption } from "../transport/curve-keys.js";
+import type { CurveOption } from "../transport/curve-keys.js";
 import { Push } from "../transport/index.js";
+import type { Pipe } from "../transport/pipe.js";
 import { LogSenderMetrics } from "./metrics.js";
 
 const LOG_WRITE = Buffer.from("log-write");
@@ -36,30 +35,32 @@ export interface LogSenderOptions {
 }
 
 /**
- * Zeek refuses to start a multi-node cluster whose nodes have nowhere to send logs. Throws a
- * ConfigError if `nodeName` is not a log receiver and `endpoints` is empty in a layout with
- * more than one node.
+ * PUSH that counts the messages it discards: those still queued for a logger when linger_ms ran
+ * out at close (and, with log_immediate, those queued for a logger that went away).
  */
-export function checkLogEndpoints(layout: ClusterLayout, nodeName: string, endpoints: readonly string[]): void {
-  const self = findNode(layout, nodeName);
-  if (endpoints.length > 0 || isLogReceiver(layout, self) || layout.nodes.length < 2) return;
-  throw new ConfigError(
-    "connect_log_endpoints",
-    `node "${nodeName}" has no logger to send logs to: layout ${layout.source} has no logger node with a port` +
-      (layout.managerIsLogger ? " and the manager has no port" : " and manager_is_logger is false") +
-      `; add a logger (type logger, with a port), give the manager a port with manager_is_logger, or set connect_log_endpoints`,
-  );
+class LogPush extends Push {
+  discarded = 0;
+  protected override pipeAttached(pipe: Pipe): void {
+    // The socket empties a pipe's queue only when it lets the pipe go: count what is in it then.
+    const q = pipe.out;
+    const clear = q.clear.bind(q);
+    q.clear = () => {
+      this.discarded += q.length;
+      clear();
+    };
+    super.pipeAttached(pipe);
+  }
 }
 
 export class LogSender {
   readonly metrics: LogSenderMetrics | undefined;
-  private readonly push: Push | null;
+  private readonly push: LogPush | null;
   private readonly header: Buffer[];
   private readonly report: (line: string) => void;
   private lastReport = 0;
   private droppedSinceReport = 0;
   private warnedNoLogger = false;
-  private readonly counts = { batches: 0, records: 0, bytes: 0, hwmDrops: 0, hwmDroppedRecords: 0 };
+  private readonly counts = { batches: 0, records: 0, bytes: 0, hwmDrops: 0, hwmDroppedRecords: 0, lingerDrops: 0 };
 
   constructor(private readonly opts: LogSenderOptions) {
     this.metrics = opts.registry ? new LogSenderMetrics(opts.registry) : undefined;
@@ -69,7 +70,7 @@ export class LogSender {
       this.push = null;
       return;
     }
-    this.push = new Push({
+    this.push = new LogPush({
       sendHighWaterMark: opts.sendHighWaterMark ?? 1000,
       immediate: opts.immediate ?? false,
       linger: opts.linger ?? 500,
@@ -79,38 +80,13 @@ export class LogSender {
     for (const e of opts.endpoints) this.push.connect(e);
   }
 
-  /**
-   * A sender configured like Zeek's node: connect_log_endpoints, log_sndhwm, log_immediate,
-   * linger_ms, ipv6. With `layout` and `nodeName`, a multi-node layout without loggers is a
-   * ConfigError (see checkLogEndpoints). log_sndbuf cannot be set from Node (a start-up warning
-   * comes from unhonouredOptionWarnings).
-   */
-  static fromOptions(
-    o: NodeOptions,
-    nodeId: string,
-    extra: { layout?: ClusterLayout; nodeName?: string; registry?: MetricsRegistry; report?: (line: string) => void } = {},
-  ): LogSender {
-    if (extra.layout && extra.nodeName !== undefined) checkLogEndpoints(extra.layout, extra.nodeName, o.connectLogEndpoints);
-    return new LogSender({
-      nodeId,
-      endpoints: o.connectLogEndpoints,
-      sendHighWaterMark: o.logSndhwm,
-      immediate: o.logImmediate,
-      linger: o.lingerMs,
-      ipv6: o.ipv6,
-      curve: curveKeysFrom(o).client,
-      ...(extra.registry ? { registry: extra.registry } : {}),
-      ...(extra.report ? { report: extra.report } : {}),
-    });
-  }
-
   /** The PUSH socket (for its events: connected, disconnected, drain ...); null without loggers. */
   get socket(): Push | null {
     return this.push;
   }
 
   /** Totals since start (also exported as metrics when a registry was given). */
-  get stats(): Readonly<{ batches: number; records: number; bytes: number; hwmDrops: number; hwmDroppedRecords: number }> {
+  get stats(): Readonly<{ batches: number; records: number; bytes: number; hwmDrops: number; hwmDroppedRecords: number; lingerDrops: number }> {
     return this.counts;
   }
 
@@ -129,7 +105,7 @@ export class LogSender {
       // Zeek returns success when no log endpoint is configured (a single-node setup).
       if (!this.warnedNoLogger) {
         this.warnedNoLogger = true;
-        this.report(`log sender ${this.opts.nodeId}: connect_log_endpoints is empty, log writes (first: ${path}) are discarded`);
+        this.report(`log sender ${this.opts.nodeId}: connect_log_endpoints is empty, log writes (first: ${printable(path, 64)}) are discarded`);
       }
       return true;
     }
@@ -157,7 +133,7 @@ export class LogSender {
     if (now - this.lastReport >= REPORT_EVERY_MS) {
       this.lastReport = now;
       this.report(
-        `log sender ${this.opts.nodeId}: failed to send log write for ${path} (${records} records): every logger connection ` +
+        `log sender ${this.opts.nodeId}: failed to send log write for ${printable(path, 64)} (${records} records): every logger connection ` +
           `(${this.opts.endpoints.join(", ")}) is at log_sndhwm=${this.opts.sendHighWaterMark ?? 1000}; the loggers are down or too slow. ` +
           `${this.droppedSinceReport} batch(es) dropped since the last report, ${c.hwmDrops} in total (zeek_log_sender_hwm_drops_total). ` +
           `Raise log_sndhwm or add loggers.`,
@@ -167,8 +143,25 @@ export class LogSender {
     return false;
   }
 
-  /** Closes the PUSH socket; queued batches get linger_ms to reach a logger. */
-  async close(): Promise<void> {
-    await this.push?.close();
+  /**
+   * Closes the PUSH socket; queued batches get linger_ms to reach a logger. Resolves with the
+   * number of batches that were still queued when linger ran out (counted in
+   * zeek_log_sender_linger_drops_total and reported in one line); 0 = all handed to the network.
+   */
+  async close(): Promise<number> {
+    const push = this.push;
+    if (push === null) return 0;
+    const before = push.discarded;
+    await push.close();
+    const dropped = push.discarded - before;
+    if (dropped > 0) {
+      this.counts.lingerDrops += dropped;
+      if (this.metrics) this.metrics.lingerDrops.value += dropped;
+      this.report(
+        `log sender ${this.opts.nodeId}: ${dropped} log batch(es) were still queued for ${this.opts.endpoints.join(", ")} when linger_ms=${this.opts.linger ?? 500} ran out at close and are lost ` +
+          `(zeek_log_sender_linger_drops_total); start loggers before and stop them after the other nodes, or raise linger_ms.`,
+      );
+    }
+    return dropped;
   }
 }

@@ -1,11 +1,22 @@
 // Formatted log output accumulates here in large chunks, so a file gets one writev() per flush
 // instead of one write per record. A record is written in place; if it outgrows the current
-// chunk, its partial bytes move to a fresh chunk so records never straddle two chunks.
+// chunk, its partial bytes move to a fresh chunk so records never straddle two chunks. One sink
+// serves every path of a logger: a batch is formatted, then taken (views) and queued on its file,
+// so memory follows the bytes waiting for the disk, not the number of paths.
 
 const CHUNK = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+/** A position to roll back to (see ByteSink.mark). */
+export interface SinkMark {
+  readonly buf: Buffer;
+  readonly pos: number;
+  readonly doneLength: number;
+  readonly doneBytes: number;
+}
 
 export class ByteSink {
-  buf: Buffer = Buffer.allocUnsafe(CHUNK);
+  buf: Buffer = EMPTY;
   pos = 0;
   /** Start of the record being written (its bytes move along if the chunk must be replaced). */
   private recStart = 0;
@@ -25,6 +36,23 @@ export class ByteSink {
   /** Drops the bytes of the record being written (a fallback rewrites it). */
   rewindRecord(): void {
     this.pos = this.recStart;
+  }
+
+  /** The current position (a record boundary), for rollback(). Valid until the next take(). */
+  mark(): SinkMark {
+    return { buf: this.buf, pos: this.pos, doneLength: this.done.length, doneBytes: this.doneBytes };
+  }
+
+  /**
+   * Forgets everything written since `m` (a batch refused halfway). Chunks retired since then
+   * only held bytes after the mark or are views of `m.buf`, whose bytes before `m.pos` are intact.
+   */
+  rollback(m: SinkMark): void {
+    this.done.length = m.doneLength;
+    this.doneBytes = m.doneBytes;
+    this.buf = m.buf;
+    this.pos = m.pos;
+    this.recStart = m.pos;
   }
 
   /** Makes room for `n` more bytes. */
@@ -67,13 +95,13 @@ export class ByteSink {
     this.pos += b.length;
   }
 
-  /** Takes every complete byte written so far (views; the sink continues in a fresh chunk). */
+  /** Takes every complete byte written so far (views; the sink continues in the rest of its chunk). */
   take(): Buffer[] {
     if (this.pos > 0) {
       this.retire(this.buf.subarray(0, this.pos));
       const rest = this.buf.length - this.pos;
-      // Keep using the tail of a chunk that still has plenty of room: no new allocation per flush.
-      this.buf = rest >= 16 * 1024 ? this.buf.subarray(this.pos) : Buffer.allocUnsafe(CHUNK);
+      // Keep using the tail of a chunk that still has plenty of room: no new allocation per batch.
+      this.buf = rest >= 16 * 1024 ? this.buf.subarray(this.pos) : EMPTY;
       this.pos = 0;
       this.recStart = 0;
     }

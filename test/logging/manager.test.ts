@@ -24,7 +24,7 @@ function normalized(file: string): string {
 }
 
 function feedCapture(m: LogWriterManager): void {
-  for (const raw of captureLogBatches()) m.write(decodeLogBatch(raw), raw.length, "worker-1");
+  for (const raw of captureLogBatches()) m.write(decodeLogBatch(raw), { payloadBytes: raw.length, sender: "worker-1" });
 }
 
 describe("LogWriterManager vs. a real Zeek logger", () => {

@@ -12,7 +12,8 @@ import { encodeLogBatch } from "../../src/codec/zeek-log/index.js";
 import { ConfigError } from "../../src/errors.js";
 import { LogReceiver } from "../../src/logging/receiver.js";
 import { LogWriterManager } from "../../src/logging/manager.js";
-import { checkLogEndpoints, LogSender } from "../../src/logging/sender.js";
+import { LogSender } from "../../src/logging/sender.js";
+import { checkLogEndpoints, logSenderOptions } from "../../src/cluster/logging-wiring.js";
 import { MetricsRegistry } from "../../src/telemetry/registry.js";
 import { Pull, Push } from "../../src/transport/index.js";
 import { makeConnLikeBatch } from "../zeek-log/conn-like.js";
@@ -60,7 +61,7 @@ describe("LogReceiver", () => {
     assert.equal(readFileSync(join(tmp, "conn.log"), "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#")).length, 5);
     assert.ok(lines.some((l) => /3 parts/.test(l)));
     assert.ok(lines.some((l) => /format "zeek-bin-v1"/.test(l)));
-    assert.ok(lines.some((l) => /malformed log-write batch from hostile: zeek-bin-serializer: /.test(l)));
+    assert.ok(lines.some((l) => /malformed log-write batch from sender "hostile": zeek-bin-serializer: /.test(l)));
   });
 });
 
@@ -70,7 +71,7 @@ describe("LogSender", () => {
     const eps = await Promise.all(pulls.map((p) => p.bind("tcp://127.0.0.1:0")));
     const registry = new MetricsRegistry();
     const options = resolveOptions({ cli: { "connect-log-endpoints": eps.join(","), "log-sndhwm": "5" } });
-    const sender = LogSender.fromOptions(options, "zeromq_worker-1_host_1_NX", { registry });
+    const sender = new LogSender(logSenderOptions(options, "zeromq_worker-1_host_1_NX", { registry }));
     await handshakes(sender.socket!, 2);
     const batch = makeConnLikeBatch(3);
     for (let i = 0; i < 4; i++) assert.ok(sender.send(batch));
@@ -103,11 +104,16 @@ describe("LogSender", () => {
     const batch = makeConnLikeBatch(10);
     const results = Array.from({ length: 5 }, () => sender.send(batch));
     assert.deepEqual(results, [true, true, false, false, false]);
-    assert.deepEqual(sender.stats, { batches: 2, records: 20, bytes: 2 * encodeLogBatch(batch).length, hwmDrops: 3, hwmDroppedRecords: 30 });
+    assert.deepEqual(sender.stats, { batches: 2, records: 20, bytes: 2 * encodeLogBatch(batch).length, hwmDrops: 3, hwmDroppedRecords: 30, lingerDrops: 0 });
     assert.match(registry.render(), /zeek_log_sender_hwm_drops_total 3/);
     assert.equal(lines.length, 1, "reported once, then rate-limited");
     assert.match(lines[0]!, new RegExp(`failed to send log write for conn \\(10 records\\): every logger connection \\(${dead.replace(/[.[\]]/g, "\\$&")}\\) is at log_sndhwm=2`));
-    await sender.close();
+    // Closing with the 2 queued batches undeliverable: linger (0) runs out, both are counted and reported once.
+    assert.equal(await sender.close(), 2);
+    assert.equal(sender.stats.lingerDrops, 2);
+    assert.match(registry.render(), /zeek_log_sender_linger_drops_total 2/);
+    assert.equal(lines.length, 2);
+    assert.match(lines[1]!, /2 log batch\(es\) were still queued for .* when linger_ms=0 ran out at close and are lost/);
   });
 
   it("a multi-node layout without any logger is an error, as in Zeek", () => {

@@ -12,8 +12,24 @@ export const LOG_FORMAT = "zeek-bin-serializer";
 export interface DecodeLogOptions {
   /** Deepest container nesting accepted (a column's set is depth 1). Zeek itself writes 1. */
   maxDepth?: number;
-  /** Most records accepted in one batch (only binding when a batch has 0 fields). */
+  /**
+   * Most records accepted in one batch; more is a RecordLimitError before any record is
+   * allocated. (A batch with fields is also bounded by its size; one without is only bounded by
+   * this.) @default 1_000_000
+   */
   maxRecords?: number;
+}
+
+/** A batch declaring more records than `maxRecords` allows (a limit, not malformed input). */
+export class RecordLimitError extends DecodeError {
+  constructor(
+    readonly records: number,
+    readonly limit: number,
+    readonly path: string,
+    offset: number,
+  ) {
+    super(LOG_FORMAT, "too-large", offset, `record count ${records} exceeds the limit of ${limit} records per batch`);
+  }
 }
 
 /** Smallest encoding of one Value (type + subtype + present), used to bound counts. */
@@ -243,8 +259,8 @@ export function decodeLogBatch(input: Uint8Array, options: DecodeLogOptions = {}
     }
     need(4, "record count");
     const nr = dv.getUint32(pos);
-    if (nf > 0 ? nr > (end - pos - 4) / (nf * MIN_VALUE) : nr > maxRecords)
-      fail("too-large", pos, `record count ${nr} exceeds what the input (or maxRecords ${maxRecords}) can hold`);
+    if (nf > 0 && nr > (end - pos - 4) / (nf * MIN_VALUE)) fail("too-large", pos, `record count ${nr} exceeds what the input can hold`);
+    if (nr > maxRecords) throw new RecordLimitError(nr, maxRecords, path, pos);
     pos += 4;
     const records: LogValue[][] = new Array<LogValue[]>(nr);
     for (let r = 0; r < nr; r++) {

@@ -97,7 +97,7 @@ export class AsciiLogFormat {
    * line ending in "\n". `open` is the #open time (a Date, formatted in local time, or ready text).
    */
   header(path: string, fields: LogField[], open: Date | string): string {
-    const names = fields.map((f) => f.name).join(this.separator);
+    const names = fields.map((f) => this.fieldName(f.name)).join(this.separator);
     if (this.tsv) return names + "\n";
     const m = this.metaPrefix;
     const sep = this.separator;
@@ -114,6 +114,23 @@ export class AsciiLogFormat {
       `${m}fields${sep}${names}\n` +
       `${m}types${sep}${types}\n`
     );
+  }
+
+  /**
+   * A column name as the header shows it. Zeek writes names unescaped (its names are script
+   * identifiers), but a remote batch's names are peer-chosen: the separator, backslash, newline
+   * and other control bytes are escaped like values (\xHH), so a name can neither add a column
+   * nor forge a meta line. Identifiers are unchanged.
+   */
+  fieldName(name: string): string {
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c < 0x21 || c > 0x7e || c === 0x5c || this.separator.includes(name[i]!)) {
+        const b = enc.encode(name);
+        return escapeAsciiBytes(b, 0, b.length, this.topSeqs, this.enableUtf8);
+      }
+    }
+    return name;
   }
 
   /** The #close line with "\n" ("" in tsv mode). */
