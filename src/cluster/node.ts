@@ -10,6 +10,7 @@ import { readEventName, type EventDecl } from "../codec/broker/typed.js";
 import { ConfigError, DecodeError } from "../errors.js";
 import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
+import { parseEndpoint } from "../transport/endpoint.js";
 import { curveKeysFrom, HandshakeError, XPub, XSub, type PackedMessage, type ZmtpSocket } from "../transport/index.js";
 import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
@@ -19,7 +20,7 @@ import { EventFramer } from "./event-framer.js";
 import { Discovery } from "./discovery.js";
 import { OnLoopQueue } from "./onloop.js";
 import type { ClusterLayout } from "./layout.js";
-import { DEBUG_POLL, DEBUG_THREAD, DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
+import { DEBUG_POLL, DEBUG_THREAD, DEFAULT_NODE_OPTIONS, logWriterSettings, type NodeOptions } from "./options.js";
 import { CLUSTER_HELLO, ZEROMQ_HELLO, type AnyEventHandler, type ClusterNodeConfig, type ClusterNodeEvents, type EventFormat, type MonitoringEvent } from "./node-types.js";
 import { defaultPools, type Pool } from "./pools.js";
 import type { PoolType } from "./layout.js";
@@ -194,7 +195,10 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       // With free ports (":*" / ":0") the node connects where its own broker really listens.
       if (isEphemeral(o.listenXpubEndpoint)) connectXsub = xpub;
       if (isEphemeral(o.listenXsubEndpoint)) connectXpub = xsub;
-      const port = (e: string) => /:(\d+)$/.exec(e)?.[1];
+      const port = (e: string) => {
+        const ep = parseEndpoint(e);
+        return ep.transport === "tcp" ? ep.port : ep.path;
+      };
       if (port(connectXsub) !== port(xpub) || port(connectXpub) !== port(xsub))
         this.warn(`this node runs the broker (xpub ${xpub}, xsub ${xsub}) but connects to connect_xsub_endpoint ${connectXsub}, connect_xpub_endpoint ${connectXpub}`);
       this.emit("broker", { xpub, xsub });
@@ -224,7 +228,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     const report = (m: string) => this.warn(m);
     let sink: LogBatchSink;
     if (o.listenLogEndpoint !== "" || o.connectLogEndpoints.length === 0) {
-      const writer = new LogWriterManager({ dir: this.loggingCfg.dir ?? process.cwd(), format: this.loggingCfg.format ?? "tsv", registry: this.registry, report });
+      const settings = logWriterSettings(o);
+      const writer = new LogWriterManager({ ...settings, dir: this.loggingCfg.dir ?? settings.dir, format: this.loggingCfg.format ?? settings.format, registry: this.registry, report });
       this.logWriter = writer;
       sink = { send: (batch) => (writer.write(batch), true) };
       if (o.listenLogEndpoint !== "") {
