@@ -88,7 +88,7 @@ export function parseCommand(argv: string[], options: FlagConfig, positionals = 
 
 /** The line that follows every usage error. */
 export function helpPointer(command: string): string {
-  return `Run "zeek-zmq ${command} --help" for its usage.`;
+  return `Run "zeek-zmq ${command} --help" for its options.`;
 }
 
 /**
@@ -135,6 +135,7 @@ export function optionsFor(
   nodeName: string | undefined,
   cli: Record<string, string | string[]>,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  cliWritten: Readonly<Record<string, string>> = {},
 ): NodeOptions {
   const inLayout = layout !== undefined && nodeName !== undefined;
   return resolveOptions({
@@ -142,6 +143,7 @@ export function optionsFor(
     ...(layout ? { fileName: layout.source } : {}),
     env,
     cli,
+    cliWritten,
     ...(inLayout ? { layout, nodeName } : {}),
   });
 }
@@ -151,9 +153,11 @@ export async function resolveCommandOptions(input: {
   layoutPath: string | undefined;
   nodeName?: string;
   cli: Record<string, string | string[]>;
+  /** Flags given under another name: spec flag -> as written (`--xpub`). */
+  cliWritten?: Readonly<Record<string, string>>;
 }): Promise<{ layout: ClusterLayout | undefined; options: NodeOptions }> {
   const layout = input.layoutPath === undefined ? undefined : await loadLayout(input.layoutPath);
-  return { layout, options: optionsFor(layout, input.nodeName, input.cli) };
+  return { layout, options: optionsFor(layout, input.nodeName, input.cli, process.env, input.cliWritten) };
 }
 
 /** `--event-format` (Cluster::event_serializer): broker-bin-v1 (default) or broker-json-v1. */

@@ -58,12 +58,14 @@ async function logger(argv: string[], out: Print, err: Print): Promise<number> {
   const nodeName = args.string("node");
   if ((layoutPath === undefined) !== (nodeName === undefined)) throw new UsageError("--layout and --node go together");
   const cli = optionFlagValues(args);
+  const cliWritten: Record<string, string> = {};
   for (const [alias, flag] of Object.entries(ALIASES)) {
     if (args.values[alias] === undefined) continue;
     if (cli[flag] !== undefined) throw new UsageError(`--${alias} and --${flag} are the same option; give one`);
     cli[flag] = OPTION_FLAGS[flag]!.multiple ? args.strings(alias) : args.string(alias)!;
+    cliWritten[flag] = `--${alias}`;
   }
-  const { options } = await resolveCommandOptions({ layoutPath, ...(nodeName !== undefined ? { nodeName } : {}), cli });
+  const { options } = await resolveCommandOptions({ layoutPath, ...(nodeName !== undefined ? { nodeName } : {}), cli, cliWritten });
   const endpoint = options.listenLogEndpoint;
   if (endpoint === "")
     throw nodeName !== undefined

@@ -71,6 +71,8 @@ export interface OptionSources {
   env?: Readonly<Record<string, string | undefined>>;
   /** CLI flags keyed by flag name without dashes (`xpub-sndhwm`) or camelCase; strings as typed. */
   cli?: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
+  /** How the user wrote a flag given under another name (`{ "listen-xpub-endpoint": "--xpub" }`), for errors. */
+  cliWritten?: Readonly<Record<string, string>>;
   /** Layout and this node's name: derive log endpoints, broker endpoints, runProxyThread, metricsPort. */
   layout?: ClusterLayout;
   nodeName?: string;
@@ -164,7 +166,7 @@ export function resolveOptions(src: OptionSources = {}): NodeOptions {
     }
     if (fromFile) out[spec.key] = parseValue(spec, fromFile[1], "file", fromFile[0], src.fileName);
     if (fromEnv !== undefined) out[spec.key] = parseValue(spec, fromEnv, "env", spec.env, undefined);
-    if (fromCli) out[spec.key] = parseValue(spec, fromCli[1], "flag", fromCli[0] === spec.flag ? `--${spec.flag}` : fromCli[0], undefined);
+    if (fromCli) out[spec.key] = parseValue(spec, fromCli[1], "flag", fromCli[0] === spec.flag ? (src.cliWritten?.[spec.flag] ?? `--${spec.flag}`) : fromCli[0], undefined);
   }
   if (curveScript && curveEnv)
     throw new ConfigError(
