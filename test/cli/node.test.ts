@@ -1,11 +1,12 @@
 // `zeek-zmq node` as a process: joining a broker, discovery, the manager's broker thread,
 // scripts, metrics, and clear errors for bad layouts, names and options.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test, type TestContext } from "node:test";
 import { pathToFileURL } from "node:url";
+import { freePorts } from "../../src/cli/demo.js";
 import { ROOT } from "../paths.js";
 import { startBroker, zeekZmq } from "./procs.js";
 
@@ -143,4 +144,22 @@ test("node - usage errors exit 2 with the usage", async (t) => {
   const script = node(t, "manager", ["--layout", layoutFile(t), "--script", "/nonexistent.mjs"]);
   assert.equal((await script.exit()).code, 1, script.err.join("\n"));
   assert.deepEqual(script.err, ["zeek-zmq node: script: /nonexistent.mjs: no such file"]);
+});
+
+test("node - a logger node takes the log file options as flags (the standalone logger's names): format, suffix, directory", async (t) => {
+  const { connect } = await startBroker(t);
+  const dir = mkdtempSync(join(tmpdir(), "zeek-zmq-node-test-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [port] = await freePorts(1);
+  const layout = tmpFile(t, "layout.json", JSON.stringify({ managerIsLogger: false, nodes: { manager: { type: "manager" }, "logger-1": { type: "logger", port } }, options: { run_proxy_thread: false } }));
+  const logger = node(t, "logger-1", ["--layout", layout, ...connect, "--log-dir", dir, "--log-format", "json", "--log-suffix", "txt"]);
+  const manager = node(t, "manager", ["--layout", layout, ...connect]);
+  await logger.line(/^node_up manager /);
+  await manager.line(/^node_up logger-1 /);
+  assert.equal((await manager.stop()).code, 0);
+  assert.equal((await logger.stop()).code, 0);
+  // The manager's cluster.log records reached the logger, which wrote them as JSON into cluster.txt.
+  const lines = readFileSync(join(dir, "cluster.txt"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { node: string; message: string });
+  assert.ok(lines.some((r) => r.node === "manager" && /^got hello from logger-1/.test(r.message)), JSON.stringify(lines));
+  assert.ok(lines.some((r) => r.node === "logger-1"), "and its own");
 });
