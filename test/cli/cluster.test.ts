@@ -63,7 +63,7 @@ test("cluster - the demo with --duration: a logger, a manager and two workers th
 });
 
 test("cluster - the demo keeps its directory with --keep: demo.log holds conn-like Demo::LOG records", async (t) => {
-  const p = zeekZmq(t, ["cluster", "--duration", "3", "--status-every", "0", "--keep"]);
+  const p = zeekZmq(t, ["cluster", "--duration", "5", "--status-every", "0", "--keep"]);
   assert.deepEqual(await p.exit(), { code: 0, signal: null }, p.err.join("\n"));
   const kept = /^zeek-zmq cluster: kept the demo's directory (\S+)$/.exec(p.out.at(-1)!);
   assert.ok(kept, p.out.join("\n"));

@@ -172,7 +172,7 @@ test("main - keygen --env prints export lines a shell reads back exactly (Z85 ha
 test("main - on a narrow terminal the status table is redrawn in place, not stacked", { skip: spawnSync("script", ["--version"]).status !== 0 ? "needs util-linux script(1) for a pseudo-terminal" : false }, () => {
   const cols = 40;
   const rows = 40;
-  const r = spawnSync("script", ["-qfec", `stty cols ${cols} rows ${rows}; exec "${process.execPath}" "${CLI}" cluster --duration 4`, "/dev/null"], {
+  const r = spawnSync("script", ["-qfec", `stty cols ${cols} rows ${rows}; exec "${process.execPath}" "${CLI}" cluster --duration 6`, "/dev/null"], {
     encoding: "utf8",
     timeout: 60_000,
     cwd: tmpdir(),

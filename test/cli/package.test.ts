@@ -55,7 +55,7 @@ test("package - installed from its tarball into an empty project: npx zeek-zmq -
     assert.equal(v.status, 0, v.stderr);
     assert.equal(v.stdout, `zeek-zmq ${version}\n`);
 
-    const demo = spawnSync(join(app, "node_modules/.bin/zeek-zmq"), ["cluster", "--duration", "3", "--status-every", "0"], { cwd: app, encoding: "utf8", timeout: 60_000 });
+    const demo = spawnSync(join(app, "node_modules/.bin/zeek-zmq"), ["cluster", "--duration", "5", "--status-every", "0"], { cwd: app, encoding: "utf8", timeout: 60_000 });
     assert.equal(demo.status, 0, demo.stdout + demo.stderr);
     assert.match(demo.stdout, /^manager: up /m);
     assert.match(demo.stdout, /^zeek-zmq cluster: logger logs \(.*\): cluster\.log \d+ records, demo\.log [1-9]\d* records$/m);
