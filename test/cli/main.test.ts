@@ -82,6 +82,10 @@ test("main - did-you-mean for commands, flags, layout option keys and variables"
     const r = run(["node", "--name", "manager", "--layout", layout]);
     assert.equal(r.code, 1);
     assert.equal(r.err, `zeek-zmq node: xpub_sndwhm: unknown option in ${layout}; did you mean xpub_sndhwm? ("zeek-zmq help options" lists them all)\n`);
+    const typo = join(dir, "typo.json");
+    writeFileSync(typo, JSON.stringify({ nodes: { manager: { type: "manager", prot: 5 } } }));
+    const c = run(["cluster", typo]);
+    assert.deepEqual(c, { code: 1, out: "", err: `zeek-zmq cluster: layout: ${typo}: node "manager": unknown key "prot"; did you mean "port"?\n` });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
