@@ -1,7 +1,8 @@
 // The README's examples run as shipped and print what the README says.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { ROOT } from "./paths.js";
 
@@ -20,4 +21,13 @@ test("examples - cluster.ts runs a broker and two nodes: node_up, a typed event,
   assert.match(out, /manager got Demo::stats from worker-1: 42 conns/);
   assert.match(out, /manager got all 10000 Demo::tick events of the burst/);
   assert.match(out, /zeek_cluster_core_incoming_events_total\{node="manager"\} [1-9]/);
+});
+
+test("examples - use only the public API (zeek-zmq) and Node's modules", () => {
+  const dir = resolve(ROOT, "examples");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".ts"));
+  assert.ok(files.length >= 2);
+  for (const f of files)
+    for (const m of readFileSync(join(dir, f), "utf8").matchAll(/^\s*import\s+(?:[^'";]+?\s+from\s+)?["']([^"']+)["']/gm))
+      assert.ok(m[1] === "zeek-zmq" || m[1]!.startsWith("node:"), `examples/${f} imports ${m[1]}`);
 });

@@ -7,8 +7,9 @@ import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import { FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
 import { brokerEndpoints, loadLayout, type ClusterLayout } from "../cluster/layout.js";
 import { optionFlagsForParseArgs } from "../cluster/option-specs.js";
-import { OPTION_SPECS, resolveOptions, type NodeOptions } from "../cluster/options.js";
+import { OPTION_SPECS, OptionError, resolveOptions, type NodeOptions } from "../cluster/options.js";
 import { ConfigError, ZeekZmqError } from "../errors.js";
+import { didYouMean } from "../suggest.js";
 
 /** A line printer (stdout or stderr). */
 export type Print = (line: string) => void;
@@ -19,6 +20,14 @@ export const stderrLine: Print = (s) => void process.stderr.write(s + "\n");
 /** Wrong command-line usage: printed with a pointer to the command's --help, exit status 2. */
 export class UsageError extends ZeekZmqError {
   override name = "UsageError";
+}
+
+/** A subcommand: its name, one line for the command list, its full help and its body. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  run(argv: string[], out: Print, err: Print): Promise<number>;
 }
 
 /** Every backend option as a flag under Zeek's name (`--xpub-sndhwm 500`, `--ipv6 F`). */
@@ -34,7 +43,7 @@ export class Parsed {
   ) {}
   string(name: string): string | undefined {
     const v = this.values[name];
-    return typeof v === "string" ? v : undefined;
+    return typeof v === "string" ? v : Array.isArray(v) ? this.strings(name).at(-1) : undefined;
   }
   strings(name: string): string[] {
     const v = this.values[name];
@@ -45,26 +54,55 @@ export class Parsed {
   }
 }
 
+type FlagConfig = NonNullable<ParseArgsConfig["options"]>;
+
+/** parseArgs' messages, made short and with a suggestion for a mistyped flag. */
+function usageMessage(e: Error & { code?: string }, options: FlagConfig): string {
+  const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(e.message);
+  if (unknown) {
+    const flag = unknown[1]!;
+    const names = Object.keys(options).flatMap((n) => [`--${n}`, ...(options[n]!.short ? [`-${options[n]!.short}`] : [])]);
+    return `unknown flag ${flag}${didYouMean(flag.split("=")[0]!, names)}`;
+  }
+  const missing = /^Option '(?:-\w, )?(--[^ ]+) <value>' argument missing/.exec(e.message);
+  if (missing) return `${missing[1]} needs a value (values starting with "-" need "=": ${missing[1]}=-1)`;
+  const ambiguous = /^Option '(?:-\w, )?(--[^ ]+)' argument is ambiguous/.exec(e.message);
+  if (ambiguous) return `${ambiguous[1]} needs a value; a value starting with "-" needs "=": ${ambiguous[1]}=VALUE`;
+  const positional = /^Unexpected argument '([^']*)'/.exec(e.message);
+  if (positional) return `unexpected argument ${JSON.stringify(positional[1])}`;
+  const bool = /^Option '(?:-\w, )?(--[^ ]+)' does not take an argument/.exec(e.message);
+  if (bool) return `${bool[1]} takes no value`;
+  return e.message;
+}
+
 /** node:util parseArgs with strict checking (and -h/--help); every problem becomes a UsageError. */
-export function parseCommand(argv: string[], options: NonNullable<ParseArgsConfig["options"]>, positionals = false): Parsed {
+export function parseCommand(argv: string[], options: FlagConfig, positionals = false): Parsed {
+  const all: FlagConfig = { ...options, help: { type: "boolean", short: "h" } };
   try {
-    const r = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: positionals, strict: true });
+    const r = parseArgs({ args: argv, options: all, allowPositionals: positionals, strict: true });
     return new Parsed(r.values, r.positionals);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(usageMessage(e as Error, all));
   }
 }
 
+/** The line that follows every usage error. */
+export function helpPointer(command: string): string {
+  return `Run "zeek-zmq ${command} --help" for its options.`;
+}
+
 /**
- * Runs a command body and turns its failures into an exit status: usage errors (2) and
- * configuration errors (1) print their message. Anything else is a bug and propagates.
+ * Runs a command body and turns its failures into one line on stderr and an exit status: usage
+ * errors (unknown or bad flags, missing arguments) exit 2 with a pointer to --help, configuration
+ * and runtime errors exit 1. Anything else is a bug and propagates.
  */
 export async function runCommand(command: string, err: Print, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`zeek-zmq ${command}: ${e.message}\nRun "zeek-zmq ${command} --help" for its options.`);
+    if (e instanceof UsageError || (e instanceof OptionError && e.source === "flag")) {
+      err(`zeek-zmq ${command}: ${e.message}`);
+      err(helpPointer(command));
       return 2;
     }
     if (e instanceof ConfigError) {
@@ -97,6 +135,7 @@ export function optionsFor(
   nodeName: string | undefined,
   cli: Record<string, string | string[]>,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  cliWritten: Readonly<Record<string, string>> = {},
 ): NodeOptions {
   const inLayout = layout !== undefined && nodeName !== undefined;
   return resolveOptions({
@@ -104,6 +143,7 @@ export function optionsFor(
     ...(layout ? { fileName: layout.source } : {}),
     env,
     cli,
+    cliWritten,
     ...(inLayout ? { layout, nodeName } : {}),
   });
 }
@@ -113,9 +153,11 @@ export async function resolveCommandOptions(input: {
   layoutPath: string | undefined;
   nodeName?: string;
   cli: Record<string, string | string[]>;
+  /** Flags given under another name: spec flag -> as written (`--xpub`). */
+  cliWritten?: Readonly<Record<string, string>>;
 }): Promise<{ layout: ClusterLayout | undefined; options: NodeOptions }> {
   const layout = input.layoutPath === undefined ? undefined : await loadLayout(input.layoutPath);
-  return { layout, options: optionsFor(layout, input.nodeName, input.cli) };
+  return { layout, options: optionsFor(layout, input.nodeName, input.cli, process.env, input.cliWritten) };
 }
 
 /** `--event-format` (Cluster::event_serializer): broker-bin-v1 (default) or broker-json-v1. */

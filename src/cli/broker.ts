@@ -2,10 +2,11 @@
 // runs as its proxy thread) as a process of its own. Prints its bound endpoints on one line, serves
 // the proxy counters on /metrics when asked, and runs until SIGINT/SIGTERM, then exits 0.
 import { Broker, brokerOptions } from "../cluster/broker.js";
-import { unhonouredOptionWarnings } from "../cluster/options.js";
+import { optionFlagsForParseArgs } from "../cluster/option-specs.js";
+import { OPTION_SPECS, unhonouredOptionWarnings, type NodeOptions } from "../cluster/options.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
 import { zeekRegistry } from "../telemetry/zeek-metrics.js";
-import { optionFlagValues, parseCommand, resolveCommandOptions, runCommand, stderrLine, stdoutLine, stopRequest, type Print } from "./args.js";
+import { optionFlagValues, parseCommand, resolveCommandOptions, runCommand, stderrLine, stdoutLine, stopRequest, UsageError, type Print } from "./args.js";
 
 export const BROKER_USAGE = `usage: zeek-zmq broker [--xpub ENDPOINT] [--xsub ENDPOINT] [--metrics-port N] [options]
 
@@ -28,23 +29,28 @@ and their XPUB to its XSUB. Prints one line once bound, then runs until SIGINT/S
   -v, --verbose           print connections and disconnections on stderr
 Environment: ZEEK_ZMQ_LISTEN_XPUB_ENDPOINT, ZEEK_ZMQ_LISTEN_XSUB_ENDPOINT, ... (flags win).`;
 
+/** The options a standalone broker uses. */
+const BROKER_OPTIONS: ReadonlySet<keyof NodeOptions> = new Set<keyof NodeOptions>([
+  "listenXpubEndpoint",
+  "listenXsubEndpoint",
+  "listenXpubNodrop",
+  "ipv6",
+  "metricsPort",
+  "metricsAddress",
+  "heartbeatIntervalMs",
+  "heartbeatTimeoutMs",
+  "curveServerSecretkey",
+  "curveServerPublickey",
+  "curveClientPublickey",
+]);
+
 export function runBroker(argv: string[], out: Print = stdoutLine, err: Print = stderrLine): Promise<number> {
   return runCommand("broker", err, async () => {
     const args = parseCommand(argv, {
+      ...optionFlagsForParseArgs(OPTION_SPECS.filter((o) => BROKER_OPTIONS.has(o.key))),
       xpub: { type: "string" },
       xsub: { type: "string" },
       layout: { type: "string" },
-      "listen-xpub-endpoint": { type: "string" },
-      "listen-xsub-endpoint": { type: "string" },
-      "listen-xpub-nodrop": { type: "string" },
-      ipv6: { type: "string" },
-      "metrics-port": { type: "string" },
-      "metrics-address": { type: "string" },
-      "heartbeat-interval-ms": { type: "string" },
-      "heartbeat-timeout-ms": { type: "string" },
-      "curve-server-secretkey": { type: "string" },
-      "curve-server-publickey": { type: "string" },
-      "curve-client-publickey": { type: "string" },
       verbose: { type: "boolean", short: "v" },
     });
     if (args.flag("help")) {
@@ -52,11 +58,15 @@ export function runBroker(argv: string[], out: Print = stdoutLine, err: Print = 
       return 0;
     }
     const cli = optionFlagValues(args);
+    const cliWritten: Record<string, string> = {};
     for (const side of ["xpub", "xsub"]) {
       const e = args.string(side);
-      if (e !== undefined) cli[`listen-${side}-endpoint`] = e;
+      if (e === undefined) continue;
+      if (cli[`listen-${side}-endpoint`] !== undefined) throw new UsageError(`--${side} and --listen-${side}-endpoint are the same option; give one`);
+      cli[`listen-${side}-endpoint`] = e;
+      cliWritten[`listen-${side}-endpoint`] = `--${side}`;
     }
-    const { options } = await resolveCommandOptions({ layoutPath: args.string("layout"), cli });
+    const { options } = await resolveCommandOptions({ layoutPath: args.string("layout"), cli, cliWritten });
     for (const w of unhonouredOptionWarnings(options)) err(`zeek-zmq broker: warning: ${w}`);
 
     const stop = stopRequest();

@@ -1,132 +1,47 @@
 // `zeek-zmq cluster [FILE]`: every node of a layout as a supervised child process on this machine,
-// with one status view: a refreshing table on a terminal, a line per change otherwise. Without a
-// file it runs the built-in demo (manager + broker, two workers reporting to it).
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+// with one status view: a table redrawn in place on a terminal, a line per change otherwise.
+// Without a file it runs the built-in demo (logger, manager + broker, two workers).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { demoLayout } from "../cluster/demo.js";
-import { loadLayout } from "../cluster/layout.js";
-import { Supervisor, type ChildView } from "../cluster/supervisor.js";
+import { isLogReceiver, loadLayout, type ClusterLayout } from "../cluster/layout.js";
+import { isEphemeral } from "../cluster/broker.js";
 import { ConfigError } from "../errors.js";
 import { deadline, optionsFor, parseCommand, runCommand, secondsFlag, stderrLine, stdoutLine, stopRequest, UsageError, type Print } from "./args.js";
+import { DEMO_LOG_PATH, DEMO_LOGGER, demoLayout } from "./demo.js";
+import { LineView, TableView, type StatusView } from "./status-view.js";
+import { Supervisor } from "./supervisor.js";
 
-export const CLUSTER_USAGE = `usage: zeek-zmq cluster [FILE] [--script MODULE]... [--log-dir DIR] [--duration SECONDS]
+export const CLUSTER_USAGE = `usage: zeek-zmq cluster [FILE] [--script MODULE]... [--log-dir DIR] [--duration SECONDS] [--keep]
 
 Starts every node of the layout FILE (JSON, YAML or zeekctl node.cfg) on this machine as a
-supervised "zeek-zmq node" child: the manager first (it runs the broker), then the others. A
-crashed node is restarted with exponential backoff (0.5 s doubling up to 30 s). SIGINT/SIGTERM
-stop the workers, then the manager, and exit 0; a second Ctrl-C kills them.
+supervised "zeek-zmq node" child, in zeekctl's order: loggers, manager (it runs the broker),
+proxies, workers. SIGINT/SIGTERM stop them in the reverse order, each group after the previous
+one has exited (loggers last, so no log record is lost), and exit 0; a second Ctrl-C kills them.
 
-Without FILE it runs the built-in demo: a manager with the broker on free ports and two workers
-publishing Demo::stats(node, conns, bytes) events that the manager adds up and prints.
+A node that fails before it ever came up (a port in use, a bad option, a script error) stops the
+cluster with that node's error and exit status 1. A node that crashes after it was up is
+restarted with exponential backoff (0.5 s doubling up to 30 s); RESTARTS counts its crashes.
+
+Without FILE it runs the built-in demo: a logger, a manager with the broker, and two workers that
+write a conn-like Demo::LOG stream (demo.log on the logger) and report Demo::stats events the
+manager adds up. It prints where the logs are, a summary of the records at stop, and removes
+its temporary directory unless --keep.
 
   --script MODULE     load this node script in every node (see "zeek-zmq node --help")
-  --log-dir DIR       each node writes its logs into DIR/NODE/ (default ./logs; the demo: a
-                      temporary directory, printed at start)
-  --duration SECONDS  stop cleanly after this long (0 = run until stopped; default)
+  --log-dir DIR       each node writes its logs into DIR/NODE/ (default: the layout's log_dir
+                      option, else ./logs; the demo: a temporary directory)
+  --duration SECONDS  stop after this long (0 = run until stopped; default); exit status 1 if
+                      not every node was up by then
+  --keep              the demo: keep its temporary directory (layout and logs)
   --status-every S    without a terminal: print a rates line every S seconds (default 10; 0 = never)
 
-On a terminal the status is a table refreshed every second; otherwise each change is one line
-"NODE: what happened" and each line a node prints is passed on as "NODE | line".`;
+On a terminal the status is a table redrawn in place every second; otherwise each change is one
+line "NODE: what happened" and each line a node prints is passed on as "NODE | line".`;
 
 const CLI_PATH = fileURLToPath(new URL("./main.js", import.meta.url));
-const DEMO_SCRIPT = fileURLToPath(new URL("../cluster/demo.js", import.meta.url));
-
-function rate(v: number): string {
-  return v >= 100 ? v.toFixed(0) : v.toFixed(1);
-}
-
-function peers(c: ChildView, total: number): string {
-  return c.state === "up" ? `${c.up.length}/${total - 1}` : "-";
-}
-
-function stateText(c: ChildView): string {
-  if (c.state !== "restarting" || c.restartAt === undefined) return c.state;
-  return `restarting in ${Math.max(0, (c.restartAt - Date.now()) / 1000).toFixed(1)}s`;
-}
-
-/** Line view for pipes and files: one line per change, child output prefixed with its node. */
-class LineView {
-  constructor(
-    private readonly out: Print,
-    private readonly err: Print,
-    private readonly sup: Supervisor,
-  ) {}
-  change(c: ChildView, what: string): void {
-    this.out(`${c.name}: ${what}`);
-  }
-  output(c: ChildView, stream: "stdout" | "stderr", line: string): void {
-    (stream === "stdout" ? this.out : this.err)(`${c.name} | ${line}`);
-  }
-  info(line: string): void {
-    this.out(line);
-  }
-  /** One line with every node's state, peers, rates and drops. */
-  summary(): void {
-    const n = this.sup.nodes.length;
-    this.out(`status: ${this.sup.nodes.map((c) => `${c.name} ${stateText(c)} peers ${peers(c, n)} in ${rate(c.inRate)}/s out ${rate(c.outRate)}/s drops ${c.drops}`).join("; ")}`);
-  }
-  close(): void {}
-}
-
-/** Terminal view: a status table kept at the bottom, redrawn every second and on change. */
-class TableView {
-  private drawn = 0;
-  private readonly t0 = Date.now();
-  private readonly timer = setInterval(() => this.redraw(), 1000);
-
-  constructor(
-    private readonly stream: NodeJS.WriteStream,
-    private readonly sup: Supervisor,
-    private readonly title: string,
-  ) {}
-
-  change(c: ChildView, what: string): void {
-    // node_up/node_down and states show in the table; keep the notable ones in the scrollback.
-    if (/^(crashed|exited|broker|stopped)/.test(what)) this.above(`${c.name}: ${what}`);
-    else this.redraw();
-  }
-  output(c: ChildView, _stream: "stdout" | "stderr", line: string): void {
-    this.above(`${c.name} | ${line}`);
-  }
-  info(line: string): void {
-    this.above(line);
-  }
-  summary(): void {}
-
-  private above(line: string): void {
-    this.stream.write(this.clear() + line + "\n" + this.table());
-  }
-
-  private redraw(): void {
-    this.stream.write(this.clear() + this.table());
-  }
-
-  private clear(): string {
-    const s = this.drawn > 0 ? `\x1b[${this.drawn}F\x1b[J` : "";
-    this.drawn = 0;
-    return s;
-  }
-
-  private table(): string {
-    const n = this.sup.nodes.length;
-    const secs = Math.floor((Date.now() - this.t0) / 1000);
-    const rows = [["NODE", "TYPE", "STATE", "PID", "RESTARTS", "PEERS", "IN/s", "OUT/s", "DROPS"]];
-    for (const c of this.sup.nodes)
-      rows.push([c.name, c.type, stateText(c), String(c.pid ?? "-"), String(c.restarts), peers(c, n), rate(c.inRate), rate(c.outRate), String(c.drops)]);
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    const lines = [`${this.title} - ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")} - Ctrl-C stops`];
-    for (const r of rows) lines.push(r.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd());
-    this.drawn = lines.length;
-    return lines.join("\n") + "\n";
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-    this.redraw();
-  }
-}
+const DEMO_SCRIPT = fileURLToPath(new URL("./demo.js", import.meta.url));
 
 /** Hosts that are this machine (nodes elsewhere are still started here, with a warning). */
 function isLocalHost(host: string): boolean {
@@ -134,11 +49,48 @@ function isLocalHost(host: string): boolean {
   return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === host));
 }
 
+/** Reading every record to count it is for reasonable sizes; beyond, the summary gives bytes. */
+const COUNT_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** "demo.log 240 records, cluster.log 8 records" for the log files in `dir` (rotated ones summed per path). */
+export function logSummary(dir: string): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => !n.startsWith("."));
+  } catch {
+    return undefined;
+  }
+  const byPath = new Map<string, { file: string; records: number; bytes: number; counted: boolean }>();
+  for (const name of names.sort()) {
+    const file = join(dir, name);
+    const st = statSync(file);
+    if (!st.isFile()) continue;
+    const path = name.slice(0, name.indexOf(".") < 0 ? name.length : name.indexOf("."));
+    const e = byPath.get(path) ?? { file: name, records: 0, bytes: 0, counted: true };
+    e.bytes += st.size;
+    if (st.size <= COUNT_LIMIT_BYTES) {
+      for (const line of readFileSync(file, "utf8").split("\n")) if (line !== "" && !line.startsWith("#")) e.records++;
+    } else e.counted = false;
+    if (name.split(".").length === 2) e.file = name; // the current file's name (not a rotated one)
+    byPath.set(path, e);
+  }
+  if (byPath.size === 0) return undefined;
+  return [...byPath.values()].map((e) => (e.counted ? `${e.file} ${e.records} record${e.records === 1 ? "" : "s"}` : `${e.file} ${e.bytes} bytes`)).join(", ");
+}
+
+/** Which nodes write files where (log receivers get every node's logs). */
+function logPlan(layout: ClusterLayout, logDir: string, demo: boolean): string[] {
+  const receivers = layout.nodes.filter((n) => isLogReceiver(layout, n) && (n.port !== undefined || n.type === "logger"));
+  if (demo) return [`logs: ${DEMO_LOGGER} writes ${join(logDir, DEMO_LOGGER, `${DEMO_LOG_PATH}.log`)} (Demo::LOG, from the workers) and ${join(logDir, DEMO_LOGGER, "cluster.log")}`];
+  if (receivers.length === 0) return [`logs: every node writes its own into ${logDir}/NODE/ (no logger in the layout)`];
+  return [`logs: ${receivers.map((n) => `${n.name} writes every node's logs into ${join(logDir, n.name)}/`).join("; ")}`];
+}
+
 export function runCluster(argv: string[], out: Print = stdoutLine, err: Print = stderrLine): Promise<number> {
   return runCommand("cluster", err, async () => {
     const args = parseCommand(
       argv,
-      { script: { type: "string", multiple: true }, "log-dir": { type: "string" }, duration: { type: "string" }, "status-every": { type: "string" } },
+      { script: { type: "string", multiple: true }, "log-dir": { type: "string" }, duration: { type: "string" }, "status-every": { type: "string" }, keep: { type: "boolean" } },
       true,
     );
     if (args.flag("help")) {
@@ -148,48 +100,62 @@ export function runCluster(argv: string[], out: Print = stdoutLine, err: Print =
     if (args.positionals.length > 1) throw new UsageError(`one layout file at most, got ${args.positionals.length}: ${args.positionals.join(" ")}`);
     const duration = secondsFlag("duration", args.string("duration"), 0);
     const statusEvery = secondsFlag("status-every", args.string("status-every"), 10);
-    const scripts = (args.strings("script")).map((s) => resolve(s));
+    const scripts = args.strings("script").map((s) => resolve(s));
+    const demo = args.positionals[0] === undefined;
+    if (!demo && args.flag("keep")) throw new UsageError("--keep is for the demo (without FILE): a layout's logs are always kept");
 
     let layoutPath = args.positionals[0];
-    let logDir = args.string("log-dir");
-    let demoLayoutPath: string | undefined;
+    let tmp: string | undefined;
     let title: string;
     if (layoutPath === undefined) {
-      // The demo's layout and (unless --log-dir) logs live in a temporary directory; the layout
-      // is removed at exit, the logs are kept for a look.
-      const tmp = mkdtempSync(join(tmpdir(), "zeek-zmq-demo-"));
-      layoutPath = demoLayoutPath = join(tmp, "layout.json");
-      writeFileSync(layoutPath, JSON.stringify(demoLayout(), null, 2) + "\n");
-      logDir ??= join(tmp, "logs");
+      tmp = mkdtempSync(join(tmpdir(), "zeek-zmq-demo-"));
+      layoutPath = join(tmp, "layout.json");
+      writeFileSync(layoutPath, JSON.stringify(await demoLayout(), null, 2) + "\n");
       scripts.unshift(DEMO_SCRIPT);
       title = "zeek-zmq cluster: demo";
     } else title = `zeek-zmq cluster: ${layoutPath}`;
-    logDir = resolve(logDir ?? "logs");
 
     try {
       // Every node's configuration is checked here, so a mistake is one clear error instead of
-      // children crashing in a restart loop.
+      // children failing one by one.
       const layout = await loadLayout(layoutPath);
-      for (const n of layout.nodes) optionsFor(layout, n.name, {});
+      const nodeOptions = layout.nodes.map((n) => optionsFor(layout, n.name, {}));
       for (const s of scripts) if (!existsSync(s)) throw new ConfigError("script", `${s}: no such file`);
       for (const w of layout.warnings) err(`zeek-zmq cluster: warning: ${w}`);
       for (const n of layout.nodes)
         if (!isLocalHost(n.host)) err(`zeek-zmq cluster: warning: node "${n.name}" has host ${n.host}, which is not this machine; it is started here anyway`);
+      const manager = nodeOptions[layout.nodes.findIndex((n) => n.type === "manager")]!;
+      const logDir = resolve(args.string("log-dir") ?? (tmp ? join(tmp, "logs") : manager.logDir || "logs"));
 
-      const sup = new Supervisor({ layout, layoutPath, logDir, cliPath: CLI_PATH, nodeArgs: scripts.flatMap((s) => ["--script", s]) });
-      const view = process.stdout.isTTY && out === stdoutLine ? new TableView(process.stdout, sup, title) : new LineView(out, err, sup);
+      const sup = new Supervisor({
+        layout,
+        layoutPath,
+        logDir,
+        cliPath: CLI_PATH,
+        nodeArgs: scripts.flatMap((s) => ["--script", s]),
+        ephemeralBroker: manager.runProxyThread && (isEphemeral(manager.listenXpubEndpoint) || isEphemeral(manager.listenXsubEndpoint)),
+      });
+      const view: StatusView = process.stdout.isTTY && out === stdoutLine ? new TableView(process.stdout, sup, title) : new LineView(out, err, sup);
       sup.on("change", (c, what) => view.change(c, what));
       sup.on("output", (c, stream, line) => view.output(c, stream, line));
-      view.info(`${title} (${layout.nodes.map((n) => `${n.name}: ${n.type}`).join(", ")}); layout ${layoutPath}; logs in ${logDir}/NODE/`);
+      view.info(`${title} (${layout.nodes.map((n) => `${n.name}: ${n.type}`).join(", ")}); layout ${layoutPath}`);
+      for (const l of logPlan(layout, logDir, demo)) view.info(l);
 
       const limit = deadline(duration);
       const stop = stopRequest(limit.signal);
+      let failure: string | undefined;
+      sup.on("failed", (c, detail) => {
+        failure ??= `node ${c.name} failed before it came up (${c.lastExit}): ${detail.split("\n").filter((l) => l.trim() !== "").at(-1) ?? ""}`;
+        limit.abort(new Error(failure));
+      });
       const summary = statusEvery > 0 ? setInterval(() => view.summary(), statusEvery * 1000) : undefined;
       sup.start();
       const why = await stop.stopped;
       limit.clear();
       clearInterval(summary);
-      view.info(`zeek-zmq cluster: ${why === "abort" ? `${duration} s elapsed` : why}: stopping nodes`);
+      // A --duration run is a check that the cluster works: every node must be up at its end.
+      const notUp = failure === undefined && why === "abort" ? sup.nodes.filter((c) => c.state !== "up").map((c) => `${c.name} (${c.state})`) : [];
+      view.info(`zeek-zmq cluster: ${failure !== undefined ? "a node failed" : why === "abort" ? `${duration} s elapsed` : why}: stopping nodes`);
       // A second SIGINT/SIGTERM kills what is left.
       stop.dispose();
       const again = stopRequest();
@@ -198,13 +164,24 @@ export function runCluster(argv: string[], out: Print = stdoutLine, err: Print =
       again.dispose();
       view.summary();
       view.close();
+      for (const c of sup.nodes) {
+        const s = logSummary(join(logDir, c.name));
+        if (s !== undefined) out(`zeek-zmq cluster: ${c.name} logs (${join(logDir, c.name)}): ${s}`);
+      }
       out(`zeek-zmq cluster: all nodes stopped${clean ? "" : " (some had to be killed)"}`);
+      if (failure !== undefined) {
+        err(`zeek-zmq cluster: ${failure}`);
+        return 1;
+      }
+      if (notUp.length > 0) {
+        err(`zeek-zmq cluster: not every node was up when the ${duration} s ended: ${notUp.join(", ")}`);
+        return 1;
+      }
       return clean ? 0 : 1;
     } finally {
-      if (demoLayoutPath) {
-        rmSync(demoLayoutPath, { force: true });
-        // The directory goes too unless it holds the logs.
-        if (readdirSync(dirname(demoLayoutPath)).length === 0) rmSync(dirname(demoLayoutPath), { recursive: true, force: true });
+      if (tmp !== undefined) {
+        if (args.flag("keep")) out(`zeek-zmq cluster: kept the demo's directory ${tmp}`);
+        else rmSync(tmp, { recursive: true, force: true });
       }
     }
   });

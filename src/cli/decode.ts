@@ -2,14 +2,14 @@
 // Events print as Zeek's WebSocket API renders them; log batches print one line per record as
 // Zeek's JSON log writer would, with a leading "_path".
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { decodeData, FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import { dataMessageText, dataToJsonText, decodeJsonData, FORMAT as JSON_FORMAT, quoteBytes } from "../codec/broker/json.js";
 import type { Data } from "../codec/broker/data.js";
 import { decodeLogBatch, LOG_FORMAT, type LogBatch } from "../codec/zeek-log/index.js";
-import { DecodeError } from "../errors.js";
+import { ConfigError, DecodeError } from "../errors.js";
 import { asciiTypeName } from "../logging/format/ascii.js";
 import { formatJsonLogRecord } from "../logging/format/json.js";
+import { parseCommand, runCommand, stderrLine, stdoutLine, UsageError, type Print } from "./args.js";
 import { parseCapture, type CapturedMessage } from "./capture.js";
 
 export const DECODE_USAGE = `usage: zeek-zmq decode [--subscriptions] [--header] CAPTURE.jsonl|-
@@ -69,34 +69,30 @@ function readInput(path: string): Buffer {
   return path === "-" ? readFileSync(0) : readFileSync(path);
 }
 
-export function runDecode(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      format: { type: "string" },
-      header: { type: "boolean", default: false },
-      subscriptions: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) {
-    out(DECODE_USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    err(DECODE_USAGE);
-    return 2;
-  }
-  const path = positionals[0]!;
-  const input = readInput(path);
-  const opts = { header: values.header ?? false, subscriptions: values.subscriptions ?? false };
-  if (values.format !== undefined) {
-    const f = values.format;
-    if (!EVENT_FORMATS.has(f) && f !== LOG_FORMAT) {
-      err(`zeek-zmq decode: --format must be ${BIN_FORMAT}, ${JSON_FORMAT} or ${LOG_FORMAT}, got ${JSON.stringify(f)}`);
-      return 2;
+export function runDecode(argv: string[], out: Print = stdoutLine, err: Print = stderrLine): Promise<number> {
+  return runCommand("decode", err, async () => {
+    const args = parseCommand(argv, { format: { type: "string" }, header: { type: "boolean" }, subscriptions: { type: "boolean" } }, true);
+    if (args.flag("help")) {
+      out(DECODE_USAGE);
+      return 0;
     }
+    if (args.positionals.length !== 1) throw new UsageError(`one CAPTURE or PAYLOAD file (or - for stdin) is required, got ${args.positionals.length}`);
+    const format = args.string("format");
+    if (format !== undefined && !EVENT_FORMATS.has(format) && format !== LOG_FORMAT)
+      throw new UsageError(`--format must be ${BIN_FORMAT}, ${JSON_FORMAT} or ${LOG_FORMAT}, got ${JSON.stringify(format)}`);
+    return decodeFile(args.positionals[0]!, format, { header: args.flag("header"), subscriptions: args.flag("subscriptions") }, out, err);
+  });
+}
+
+function decodeFile(path: string, format: string | undefined, opts: { header: boolean; subscriptions: boolean }, out: Print, err: Print): number {
+  let input: Buffer;
+  try {
+    input = readInput(path);
+  } catch (e) {
+    throw new ConfigError("input", `cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (format !== undefined) {
+    const f = format;
     try {
       const lines = f === LOG_FORMAT ? logLines(decodeLogBatch(input), opts.header) : [dataToJsonText(decodeEventPayload(f, input))];
       for (const l of lines) out(l);

@@ -1,60 +1,95 @@
 #!/usr/bin/env node
-// The zeek-zmq command line: one subcommand per tool.
-import { runBroker } from "./broker.js";
-import { runCluster } from "./cluster.js";
-import { runDecode } from "./decode.js";
-import { runKeygen } from "./keygen.js";
-import { runLogger } from "./logger.js";
-import { runNode } from "./node.js";
-import { runPublish } from "./publish.js";
-import { runTap } from "./tap.js";
+// The zeek-zmq command line: one subcommand per tool, `help CMD` (the same text as `CMD --help`),
+// `--version`, and one-line errors with the subcommand's name (exit 2: usage, 1: failure).
+import { readFileSync } from "node:fs";
+import { didYouMean } from "../suggest.js";
+import { stderrLine, stdoutLine, type Command, type Print } from "./args.js";
+import { BROKER_USAGE, runBroker } from "./broker.js";
+import { CLUSTER_USAGE, runCluster } from "./cluster.js";
+import { DECODE_USAGE, runDecode } from "./decode.js";
+import { KEYGEN_USAGE, runKeygen } from "./keygen.js";
+import { LOGGER_USAGE, runLogger } from "./logger.js";
+import { NODE_USAGE, runNode } from "./node.js";
+import { optionsHelp } from "./options-doc.js";
+import { PUBLISH_USAGE, runPublish } from "./publish.js";
+import { runTap, TAP_USAGE } from "./tap.js";
 
-const USAGE = `usage: zeek-zmq <command> [options]
+/** Every subcommand, in the order the command list shows them. */
+export const COMMANDS: readonly Command[] = [
+  { name: "cluster", summary: "run every node of a layout as supervised processes; no layout: the built-in demo", usage: CLUSTER_USAGE, run: runCluster },
+  { name: "node", summary: "run one cluster node of a layout (optionally with your script)", usage: NODE_USAGE, run: runNode },
+  { name: "broker", summary: "run the cluster's XPUB/XSUB broker on its own", usage: BROKER_USAGE, run: runBroker },
+  { name: "logger", summary: "receive log writes (PULL) from Zeek or zeek-zmq nodes and write Zeek's log files", usage: LOGGER_USAGE, run: runLogger },
+  { name: "tap", summary: "print live events of topic prefixes as Broker JSON lines", usage: TAP_USAGE, run: runTap },
+  { name: "publish", summary: "publish one event (typed by its Zeek signature, JSON arguments)", usage: PUBLISH_USAGE, run: runPublish },
+  { name: "decode", summary: "print raw ZeroMQ messages (captures or payloads) as JSON lines", usage: DECODE_USAGE, run: runDecode },
+  { name: "keygen", summary: "print a CURVE key pair (or shell export lines for a cluster's keys)", usage: KEYGEN_USAGE, run: runKeygen },
+  { name: "help", summary: 'show a command\'s help ("help CMD"), or every option ("help options")', usage: "usage: zeek-zmq help [COMMAND | options]", run: runHelp },
+];
 
-commands:
-  cluster   run every node of a layout as supervised processes; no layout: the built-in demo
-  node      run one cluster node of a layout (optionally with your script)
-  broker    run the cluster's XPUB/XSUB broker on its own
-  tap       print live events of topic prefixes as Broker JSON lines
-  publish   publish one event (typed by its Zeek signature, JSON arguments)
-  decode    print raw ZeroMQ messages (captures or payloads) as JSON lines
-  logger    receive log writes (PULL) from Zeek or zeek-zmq nodes and write Zeek's log files
+/** Help topics besides the commands. */
+const TOPICS: Readonly<Record<string, () => string>> = { options: optionsHelp };
 
-Run "zeek-zmq <command> --help" for a command's options.`;
-
-function write(stream: NodeJS.WriteStream): (s: string) => void {
-  return (s) => void stream.write(s + "\n");
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case "decode":
-      return runDecode(rest, write(process.stdout), write(process.stderr));
-    case "logger":
-      return runLogger(rest);
-    case "broker":
-      return runBroker(rest);
-    case "node":
-      return runNode(rest);
-    case "cluster":
-      return runCluster(rest);
-    case "tap":
-      return runTap(rest);
-    case "publish":
-      return runPublish(rest);
-    case "keygen":
-      return runKeygen(rest, write(process.stdout), write(process.stderr));
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(USAGE + "\n");
-      return cmd === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`zeek-zmq: unknown command ${JSON.stringify(cmd)}\n\n${USAGE}\n`);
-      return 2;
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `usage: zeek-zmq <command> [options]
+       zeek-zmq --version | --help
+
+commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+Run "zeek-zmq help COMMAND" (or "zeek-zmq COMMAND --help") for a command's options, and
+"zeek-zmq help options" for every option of the nodes (flags, layout keys, environment).`;
+}
+
+function unknown(word: string, what: string, out: Print, candidates: readonly string[]): number {
+  out(`zeek-zmq: unknown ${what} ${JSON.stringify(word)}${didYouMean(word, candidates, (c) => `"${c}"`)}`);
+  out('Run "zeek-zmq --help" for the list of commands.');
+  return 2;
+}
+
+async function runHelp(argv: string[], out: Print, err: Print): Promise<number> {
+  const [topic, ...extra] = argv;
+  if (topic === undefined || topic === "--help" || topic === "-h") {
+    out(usage());
+    return 0;
   }
+  if (extra.length > 0) {
+    err(`zeek-zmq help: one topic at a time, got ${argv.join(" ")}`);
+    return 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === topic);
+  if (cmd) {
+    out(cmd === COMMANDS.at(-1) ? usage() : cmd.usage);
+    return 0;
+  }
+  const t = TOPICS[topic];
+  if (t) {
+    out(t());
+    return 0;
+  }
+  return unknown(topic, "help topic", err, [...COMMANDS.map((c) => c.name), ...Object.keys(TOPICS)]);
+}
+
+export async function main(argv: string[], out: Print = stdoutLine, err: Print = stderrLine): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined) {
+    err(usage());
+    return 2;
+  }
+  if (cmd === "--help" || cmd === "-h") return runHelp([], out, err);
+  if (cmd === "--version" || cmd === "-V") {
+    out(`zeek-zmq ${version()}`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === cmd);
+  if (command === undefined) return unknown(cmd, cmd.startsWith("-") ? "flag" : "command", err, cmd.startsWith("-") ? ["--version", "--help"] : COMMANDS.map((c) => c.name));
+  return command.run(rest, out, err);
 }
 
 // A closed pipe (e.g. "| head") ends output quietly, like other Unix tools.
@@ -68,7 +103,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`zeek-zmq: ${e instanceof Error ? e.message : String(e)}\n`);
+    // A bug, not a user error: the stack helps the report.
+    process.stderr.write(`zeek-zmq ${process.argv[2] ?? ""}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 1;
   },
 );

@@ -12,7 +12,8 @@ import { findNode, type ClusterLayout, type NodeType } from "../cluster/layout.j
 import { ClusterNode } from "../cluster/node.js";
 import { unhonouredOptionWarnings, type NodeOptions } from "../cluster/options.js";
 import { metricsTargets } from "../cluster/services.js";
-import type { ChildMessage } from "../cluster/supervisor.js";
+import { registerScriptResolution } from "./script-resolve.js";
+import type { ChildMessage } from "./supervisor.js";
 import { ConfigError } from "../errors.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
 import { zeekRegistry } from "../telemetry/zeek-metrics.js";
@@ -40,17 +41,18 @@ broker (run_proxy_thread). Prints, on stdout:
   node_up NAME ID / node_down NAME ID
 Warnings and Reporter messages go to stderr. Runs until SIGINT/SIGTERM, then exits 0.
 
-  --name NAME             Cluster::node (required)
+  --name NAME             Cluster::node (default: the CLUSTER_NODE environment variable, as Zeek)
   --layout FILE           cluster layout: JSON, YAML or zeekctl node.cfg
   --script MODULE         ES module whose default export (node, ctx) => void | cleanup is run
-                          before the node starts (repeatable)
+                          before the node starts (repeatable); it may import "zeek-zmq" from
+                          anywhere on disk
   --event-format F        broker-bin-v1 (default) or broker-json-v1 (Cluster::event_serializer)
-  --log-dir DIR           where this node writes logs it does not send to a logger (cluster.log,
-                          and on a log receiver what it receives); default: the current directory
-  --log-format tsv|json   Zeek's ASCII logs (default) or LogAscii::use_json
-  --<option> VALUE        any backend option under Zeek's name, e.g. --xpub-sndhwm 5000,
-                          --connect-xsub-endpoint tcp://10.0.0.1:5555, --metrics-port 9991
-Environment: ZEEK_ZMQ_<OPTION> (e.g. ZEEK_ZMQ_XPUB_SNDHWM), Zeek's CURVE variables. Flags win.`;
+  --<option> VALUE        any node option under Zeek's name, e.g. --xpub-sndhwm 5000,
+                          --connect-xsub-endpoint tcp://10.0.0.1:5555, --metrics-port 9991;
+                          log files: --log-dir DIR (default: the current directory), --log-format
+                          tsv|json, --log-rotation-interval, --log-suffix ...
+Environment: ZEEK_ZMQ_<OPTION> (e.g. ZEEK_ZMQ_XPUB_SNDHWM), Zeek's CURVE variables. Flags win.
+Every option: "zeek-zmq help options".`;
 
 /** What a node script gets besides the node. */
 export interface NodeScriptContext {
@@ -78,12 +80,18 @@ const EXIT_GRACE_MS = 2000;
 async function loadScript(path: string): Promise<NodeScript> {
   const file = resolve(path);
   if (!existsSync(file)) throw new ConfigError("script", `${path}: no such file`);
-  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    // A syntax error, a failing top-level statement, an import that does not resolve.
+    throw new ConfigError("script", `${path}: cannot load it: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
   if (typeof mod.default !== "function") throw new ConfigError("script", `${path}: the default export must be a function (node, ctx) => ...`);
   return mod.default as NodeScript;
 }
 
-export function runNode(argv: string[], out: Print = stdoutLine, err: Print = stderrLine): Promise<number> {
+export function runNode(argv: string[], out: Print = stdoutLine, err: Print = stderrLine, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return runCommand("node", err, async () => {
     const args = parseCommand(argv, {
       ...OPTION_FLAGS,
@@ -91,24 +99,22 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
       layout: { type: "string" },
       script: { type: "string", multiple: true },
       "event-format": { type: "string" },
-      "log-dir": { type: "string" },
-      "log-format": { type: "string" },
     });
     if (args.flag("help")) {
       out(NODE_USAGE);
       return 0;
     }
-    const name = args.string("name");
-    if (name === undefined || name === "") throw new UsageError("--name is required");
+    // Zeek's nodes take their name from CLUSTER_NODE too.
+    const name = args.string("name") ?? (env.CLUSTER_NODE || undefined);
+    if (name === undefined || name === "") throw new UsageError("--name NAME (or the CLUSTER_NODE environment variable) is required");
     const eventFormat = eventFormatFlag(args.string("event-format"));
-    const logFormat = args.string("log-format") ?? "tsv";
-    if (logFormat !== "tsv" && logFormat !== "json") throw new UsageError(`--log-format must be tsv or json, got ${JSON.stringify(logFormat)}`);
-    const logging = { dir: args.string("log-dir") ?? process.cwd(), format: logFormat } as const;
     const { layout, options } = await resolveCommandOptions({ layoutPath: args.string("layout"), nodeName: name, cli: optionFlagValues(args) });
     const type = layout ? findNode(layout, name).type : undefined;
     const label = `zeek-zmq node[${name}]`;
     for (const w of unhonouredOptionWarnings(options)) err(`${label}: warning: ${w}`);
-    const scripts = await Promise.all((args.strings("script")).map(loadScript));
+    const scripts: NodeScript[] = [];
+    if (args.strings("script").length > 0) registerScriptResolution();
+    for (const path of args.strings("script")) scripts.push(await loadScript(path));
 
     // Under `zeek-zmq cluster` the supervisor gets status over IPC; standalone, lines on stdout.
     const send = process.send ? (m: ChildMessage) => void process.send!(m) : undefined;
@@ -126,7 +132,7 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
     try {
       send?.({ type: "starting", runsBroker: options.runProxyThread });
       const o = options;
-      const n = new ClusterNode({ name, ...(layout ? { layout } : {}), options: o, registry, eventFormat, logging });
+      const n = new ClusterNode({ name, ...(layout ? { layout } : {}), options: o, registry, eventFormat });
       node = n;
       // run_proxy_thread: the node starts the broker thread; with free ports it connects where it listens.
       n.on("broker", ({ xpub, xsub }) => {

@@ -8,6 +8,7 @@ import { ProxyMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { XPub, XSub, type CurveOption, type PackedMessage, type SocketEvents } from "../transport/index.js";
 import { curveKeysFrom } from "../transport/curve-keys.js";
+import { formatEndpoint, parseEndpoint } from "../transport/endpoint.js";
 import { DEFAULT_LISTEN_XPUB_ENDPOINT, DEFAULT_LISTEN_XSUB_ENDPOINT, type NodeOptions } from "./options.js";
 
 export interface BrokerOptions {
@@ -56,12 +57,20 @@ export function brokerOptions(o: NodeOptions): BrokerOptions {
 
 /** True when a bind endpoint asks for any free port (`:*` or `:0`). */
 export function isEphemeral(endpoint: string): boolean {
-  return /^tcp:\/\/.+:(\*|0)$/.test(endpoint);
+  try {
+    const ep = parseEndpoint(endpoint);
+    return ep.transport === "tcp" && ep.port === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** A bound endpoint others can connect to: a wildcard address (0.0.0.0, ::) becomes loopback. */
 export function connectableEndpoint(bound: string): string {
-  return bound.replace(/^tcp:\/\/0\.0\.0\.0:/, "tcp://127.0.0.1:").replace(/^tcp:\/\/\[::\]:/, "tcp://[::1]:");
+  const ep = parseEndpoint(bound);
+  if (ep.transport !== "tcp") return bound;
+  const host = ep.host === "0.0.0.0" || ep.host === "*" ? "127.0.0.1" : ep.host === "::" ? "::1" : ep.host;
+  return formatEndpoint({ ...ep, host });
 }
 
 const NO_BACKLOG: PackedMessage[] = [];

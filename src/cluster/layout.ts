@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { isIPv6 } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../errors.js";
+import { didYouMean } from "../suggest.js";
 import { parseNodeCfg } from "./node-cfg.js";
 
 export type NodeType = "manager" | "logger" | "proxy" | "worker";
@@ -82,9 +83,9 @@ function nodeTypeOf(value: unknown, source: string, where: string): NodeType {
 export function layoutFromObject(doc: unknown, source: string): ClusterLayout {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) fail(source, "a layout must be an object with a `nodes` entry");
   const d = doc as Record<string, unknown>;
+  const topKeys = ["nodes", "managerIsLogger", "manager_is_logger", "broker", "options"];
   for (const k of Object.keys(d))
-    if (!["nodes", "managerIsLogger", "manager_is_logger", "broker", "options"].includes(k))
-      fail(source, `unknown top-level key "${k}" (allowed: nodes, managerIsLogger, broker, options)`);
+    if (!topKeys.includes(k)) fail(source, `unknown top-level key "${k}"${didYouMean(k, topKeys, (c) => `"${c}"`)} (allowed: nodes, managerIsLogger, broker, options)`);
   const rawNodes = d["nodes"];
   const entries: [string, unknown][] = [];
   if (Array.isArray(rawNodes)) {
@@ -102,7 +103,7 @@ export function layoutFromObject(doc: unknown, source: string): ClusterLayout {
     const where = `node "${name}"`;
     if (typeof raw !== "object" || raw === null) fail(source, `${where}: must be an object`);
     const e = raw as Record<string, unknown>;
-    for (const k of Object.keys(e)) if (!NODE_KEYS.has(k)) fail(source, `${where}: unknown key "${k}"`);
+    for (const k of Object.keys(e)) if (!NODE_KEYS.has(k)) fail(source, `${where}: unknown key "${k}"${didYouMean(k, NODE_KEYS, (c) => `"${c}"`)}`);
     const type = nodeTypeOf(e["type"] ?? e["node_type"], source, where);
     const host = e["host"] ?? e["ip"] ?? "127.0.0.1";
     if (typeof host !== "string" || host.trim() === "") fail(source, `${where}: host must be a non-empty string`);

@@ -18,7 +18,7 @@ import {
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { curveKeysFrom } from "../transport/curve-keys.js";
 import { type ClusterLayout, findNode, isLogReceiver } from "./layout.js";
-import type { NodeOptions } from "./options.js";
+import { logWriterSettings, type NodeOptions } from "./options.js";
 
 /**
  * Zeek refuses to start a multi-node cluster whose nodes have nowhere to send logs. Throws a
@@ -74,9 +74,9 @@ export function logWriterLimits(o: NodeOptions): Pick<LogWriterManagerOptions, "
 
 /** How a node's logs leave it (ClusterNodeConfig.logging). */
 export interface NodeLoggingConfig {
-  /** Directory of local log files (log receivers, and nodes without loggers). @default process.cwd() */
+  /** Directory of local log files (log receivers, and nodes without loggers). @default log_dir, else process.cwd() */
   dir?: string;
-  /** File format by name ("tsv", "json", or a registered one). @default "tsv" */
+  /** File format by name ("tsv", "json", or a registered one). @default log_format ("tsv") */
   format?: string;
   /** Log::flush_interval in seconds. @default 1 */
   flushInterval?: number;
@@ -121,8 +121,10 @@ export function wireNodeLogging(args: {
       const sender = new LogSender(logSenderOptions(o, args.nodeId, { registry, report }));
       return { sink: sender, sender };
     }
+    const settings = logWriterSettings(o);
     const consumer =
-      config.consumer || new LogWriterManager({ dir: config.dir ?? process.cwd(), format: config.format ?? "tsv", registry, report, ...logWriterLimits(o) });
+      config.consumer ||
+      new LogWriterManager({ ...settings, dir: config.dir ?? settings.dir, format: config.format ?? settings.format, registry, report, ...logWriterLimits(o) });
     const sink: LogBatchSink = { send: (batch) => (consumer.write(batch, LOCAL_ORIGIN), true) };
     if (!receives) return { sink, consumer };
     const receiver = new LogReceiver(consumer, logReceiverOptions(o, { ...(args.msgErrors ? { msgErrors: args.msgErrors } : {}), report, registry }));

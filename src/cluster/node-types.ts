@@ -31,8 +31,9 @@ export interface ClusterNodeConfig {
   nodeId?: string;
   /**
    * Where this node's own logs and, on a log receiver (listen_log_endpoint set), received logs are
-   * written. Nodes with connect_log_endpoints send their logs there instead.
-   * @default { dir: process.cwd(), format: "tsv" }
+   * written. Nodes with connect_log_endpoints send their logs there instead. `dir` and `format`
+   * override the options log_dir and log_format (which, with log_json_paths, log_suffix and the
+   * rotation options, configure the files). @default from the options
    */
   logging?: NodeLoggingConfig;
 }

@@ -11,6 +11,7 @@ import { ConfigError, DecodeError } from "../errors.js";
 import { printable, quoted, Warnings } from "../printable.js";
 import { ClusterTelemetry, limitHits, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
 import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
+import { parseEndpoint } from "../transport/endpoint.js";
 import { curveKeysFrom, HandshakeError, XPub, XSub, type PackedMessage, type ZmtpSocket } from "../transport/index.js";
 import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, type LogBatchConsumer, type LogStream } from "../logging/index.js";
@@ -222,7 +223,10 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       // With free ports (":*" / ":0") the node connects where its own broker really listens.
       if (isEphemeral(o.listenXpubEndpoint)) connectXsub = xpub;
       if (isEphemeral(o.listenXsubEndpoint)) connectXpub = xsub;
-      const port = (e: string) => /:(\d+)$/.exec(e)?.[1];
+      const port = (e: string) => {
+        const ep = parseEndpoint(e);
+        return ep.transport === "tcp" ? ep.port : ep.path;
+      };
       if (port(connectXsub) !== port(xpub) || port(connectXpub) !== port(xsub))
         this.warn(`this node runs the broker (xpub ${xpub}, xsub ${xsub}) but connects to connect_xsub_endpoint ${connectXsub}, connect_xpub_endpoint ${connectXpub}`);
       this.emit("broker", { xpub, xsub });

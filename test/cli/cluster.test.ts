@@ -22,24 +22,24 @@ function indexOf(p: CliProc, re: RegExp): number {
   return i;
 }
 
-test("cluster - the demo with --duration starts 3 nodes that all see each other, aggregates, and exits 0", async (t) => {
+test("cluster - the demo with --duration: a logger, a manager and two workers that all see each other, log records, a summary, no leftovers", async (t) => {
   const p = zeekZmq(t, ["cluster", "--duration", "6", "--status-every", "0"]);
   assert.deepEqual(await p.exit(), { code: 0, signal: null }, p.err.join("\n"));
   const out = p.out;
-  const head = /^zeek-zmq cluster: demo \(manager: manager, worker-1: worker, worker-2: worker\); layout (\S+); logs in (\S+)\/NODE\/$/.exec(out[0]!);
+  const head = /^zeek-zmq cluster: demo \(logger: logger, manager: manager, worker-1: worker, worker-2: worker\); layout (\S+)$/.exec(out[0]!);
   assert.ok(head, out[0]);
-  const [, layout, logs] = head;
-  t.after(() => rmSync(dirname(logs!), { recursive: true, force: true }));
-  assert.ok(!existsSync(layout!), "the generated layout is removed at exit");
-  // The manager starts first and binds the broker; the workers only after that.
+  const tmp = dirname(head[1]!);
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  // Where the logs go is said at start.
+  assert.equal(out[1], `logs: logger writes ${tmp}/logs/logger/demo.log (Demo::LOG, from the workers) and ${tmp}/logs/logger/cluster.log`);
+  // zeekctl's order: the logger first, then the manager (its broker bound before the workers start).
   const broker = indexOf(p, /^manager: broker xpub=tcp:\/\/127\.0\.0\.1:\d+ xsub=tcp:\/\/127\.0\.0\.1:\d+$/);
-  assert.ok(indexOf(p, /^manager: starting \(pid \d+\)$/) < broker);
+  assert.ok(indexOf(p, /^logger: starting \(pid \d+\)$/) < indexOf(p, /^manager: starting \(pid \d+\)$/));
   assert.ok(indexOf(p, /^worker-1: starting \(pid \d+\)$/) > broker);
-  for (const n of ["manager", "worker-1", "worker-2"]) indexOf(p, new RegExp(`^${n}: up \\(id zeromq_${n}_`));
-  for (const [n, peer] of [["manager", "worker-1"], ["manager", "worker-2"], ["worker-1", "manager"], ["worker-1", "worker-2"], ["worker-2", "manager"], ["worker-2", "worker-1"]])
-    indexOf(p, new RegExp(`^${n}: node_up ${peer} \\([12]/2 up\\)$`));
-  // Every node ends up seeing both others.
-  for (const n of ["manager", "worker-1", "worker-2"]) indexOf(p, new RegExp(`^${n}: node_up \\S+ \\(2/2 up\\)$`));
+  const names = ["logger", "manager", "worker-1", "worker-2"];
+  for (const n of names) indexOf(p, new RegExp(`^${n}: up \\(id zeromq_${n}_`));
+  // Every node ends up seeing the three others.
+  for (const n of names) indexOf(p, new RegExp(`^${n}: node_up \\S+ \\(3/3 up\\)$`));
   const totals = out.filter((l) => l.startsWith("manager | Demo totals: "));
   assert.ok(totals.length > 0, out.join("\n"));
   const last = /^manager \| Demo totals: 2 workers, (\d+) reports \(worker-1 (\d+), worker-2 (\d+)\), (\d+) conns, (\d+) bytes$/.exec(totals.at(-1)!);
@@ -47,19 +47,37 @@ test("cluster - the demo with --duration starts 3 nodes that all see each other,
   assert.equal(Number(last[1]), Number(last[2]) + Number(last[3]));
   assert.ok(Number(last[2]) > 1 && Number(last[3]) > 1, "both workers reported repeatedly");
   const stopping = indexOf(p, /^zeek-zmq cluster: 6 s elapsed: stopping nodes$/);
-  // Workers stop first, then the manager; everything exits 0.
+  // Stopped in the reverse order: workers, manager, the logger last.
   assert.ok(indexOf(p, /^worker-1: stopped \(exit code 0\)$/) > stopping);
-  assert.ok(indexOf(p, /^manager: stopped \(exit code 0\)$/) > indexOf(p, /^worker-2: stopped \(exit code 0\)$/));
+  assert.ok(indexOf(p, /^manager: stopping$/) > indexOf(p, /^worker-2: stopped \(exit code 0\)$/));
+  assert.ok(indexOf(p, /^logger: stopping$/) > indexOf(p, /^manager: stopped \(exit code 0\)$/));
+  // The summary: records per path, as the logger's files hold them; at least every reported connection.
+  const summary = /^zeek-zmq cluster: logger logs \((\S+)\): cluster\.log (\d+) records, demo\.log (\d+) records$/.exec(out.find((l) => l.startsWith("zeek-zmq cluster: logger logs")) ?? "");
+  assert.ok(summary, out.join("\n"));
+  assert.ok(Number(summary[3]) >= Number(last[4]), `demo.log has ${summary[3]} records, the workers reported ${last[4]} connections`);
+  assert.ok(Number(summary[2]) >= 6, "cluster.log has the nodes' hellos");
   assert.equal(out.at(-1), "zeek-zmq cluster: all nodes stopped");
-  assert.ok(!out.some((l) => /crashed|restart/.test(l)), out.join("\n"));
-  // Each node wrote its own cluster.log (Zeek's Cluster::LOG) into its directory.
-  for (const n of ["manager", "worker-1", "worker-2"]) assert.match(readFileSync(join(logs!, n, "cluster.log"), "utf8"), new RegExp(`\\t${n}\\tgot hello from `));
+  assert.ok(!out.some((l) => /crashed|restart|failed/.test(l)), out.join("\n"));
+  // The temporary directory (layout and logs) is gone.
+  assert.ok(!existsSync(tmp), `${tmp} was removed`);
+});
+
+test("cluster - the demo keeps its directory with --keep: demo.log holds conn-like Demo::LOG records", async (t) => {
+  const p = zeekZmq(t, ["cluster", "--duration", "5", "--status-every", "0", "--keep"]);
+  assert.deepEqual(await p.exit(), { code: 0, signal: null }, p.err.join("\n"));
+  const kept = /^zeek-zmq cluster: kept the demo's directory (\S+)$/.exec(p.out.at(-1)!);
+  assert.ok(kept, p.out.join("\n"));
+  t.after(() => rmSync(kept[1]!, { recursive: true, force: true }));
+  const demo = readFileSync(join(kept[1]!, "logs/logger/demo.log"), "utf8");
+  assert.match(demo, /^#path\tdemo$/m);
+  assert.match(demo, /^#fields\tts\tuid\tid\.orig_h\tid\.orig_p\tid\.resp_h\tid\.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tworker$/m);
+  assert.match(demo, /\tworker-1$/m);
+  assert.match(demo, /\tworker-2$/m);
+  assert.match(demo, /^#close\t/m);
 });
 
 test("cluster - restarts nodes killed with SIGKILL (a worker, the manager and its broker); SIGINT stops everything with exit 0", async (t) => {
   const p = zeekZmq(t, ["cluster", "--status-every", "0"]);
-  const logs = (await p.line(/; logs in (\S+)\/NODE\/$/))[1]!;
-  t.after(() => rmSync(dirname(logs), { recursive: true, force: true }));
   const pid = Number((await p.line(/^worker-1: starting \(pid (\d+)\)$/))[1]);
   await p.line(/^manager: node_up worker-1 \(/);
   const from = p.out.length;
@@ -102,7 +120,7 @@ test("cluster - runs a zeekctl node.cfg layout", async (t) => {
 test("cluster - configuration errors are reported once, before any node starts", async (t) => {
   const cases: [string[], RegExp][] = [
     [[tmpFile(t, "layout.yaml", "nodes:\n  w: {type: worker}\n")], /^zeek-zmq cluster: layout: .*layout\.yaml: no manager defined/],
-    [[tmpFile(t, "layout.json", '{"nodes": {"manager": {"type": "manager"}}, "options": {"xpub_sndhwm": -1}}')], /^zeek-zmq cluster: xpub_sndhwm: file .*layout\.json key "xpub_sndhwm": -1 is not allowed; expected an integer in 0\.\.2147483647$/],
+    [[tmpFile(t, "layout.json", '{"nodes": {"manager": {"type": "manager"}}, "options": {"xpub_sndhwm": -1}}')], /^zeek-zmq cluster: xpub_sndhwm: -1 in .*layout\.json is not allowed; expected an integer in 0\.\.2147483647$/],
     [["/nonexistent/node.cfg"], /^zeek-zmq cluster: layout: cannot read layout file \/nonexistent\/node\.cfg/],
     [["--script", "/nonexistent.mjs"], /^zeek-zmq cluster: script: \/nonexistent\.mjs: no such file$/],
   ];

@@ -1,11 +1,12 @@
 // `zeek-zmq node` as a process: joining a broker, discovery, the manager's broker thread,
 // scripts, metrics, and clear errors for bad layouts, names and options.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test, type TestContext } from "node:test";
 import { pathToFileURL } from "node:url";
+import { freePorts } from "../../src/cli/demo.js";
 import { ROOT } from "../paths.js";
 import { startBroker, zeekZmq } from "./procs.js";
 
@@ -117,29 +118,48 @@ test("node - a bad layout is a clear error", async (t) => {
 test("node - bad option values are clear errors, whatever their source", async (t) => {
   const layout = layoutFile(t);
   const flag = node(t, "manager", ["--layout", layout, "--xpub-sndhwm", "lots"]);
-  assert.equal((await flag.exit()).code, 1, flag.err.join("\n"));
-  assert.deepEqual(flag.err, ['zeek-zmq node: xpub_sndhwm: flag --xpub-sndhwm: "lots" is not allowed; expected an integer in 0..2147483647']);
+  // A bad flag is a usage error; every error names the option as the user wrote it.
+  assert.equal((await flag.exit()).code, 2, flag.err.join("\n"));
+  assert.deepEqual(flag.err, ['zeek-zmq node: --xpub-sndhwm: "lots" is not allowed; expected an integer in 0..2147483647', 'Run "zeek-zmq node --help" for its options.']);
 
   const envProc = zeekZmq(t, ["node", "--name", "manager", "--layout", layout], { env: { ...process.env, ZEEK_ZMQ_LINGER_MS: "-2" } });
   assert.equal((await envProc.exit()).code, 1, envProc.err.join("\n"));
-  assert.deepEqual(envProc.err, ['zeek-zmq node: linger_ms: env ZEEK_ZMQ_LINGER_MS: "-2" is not allowed; expected an integer in -1..2147483647']);
+  assert.deepEqual(envProc.err, ['zeek-zmq node: ZEEK_ZMQ_LINGER_MS: "-2" is not allowed; expected an integer in -1..2147483647']);
 
   const file = tmpFile(t, "layout.json", JSON.stringify({ nodes: { manager: { type: "manager" } }, options: { hello_expiration: "soon" } }));
   const fromFile = node(t, "manager", ["--layout", file]);
   assert.equal((await fromFile.exit()).code, 1, fromFile.err.join("\n"));
-  assert.match(fromFile.err[0]!, /^zeek-zmq node: hello_expiration: file .*layout\.json key "hello_expiration": "soon" is not allowed; expected a positive interval/);
+  assert.match(fromFile.err[0]!, /^zeek-zmq node: hello_expiration: "soon" in .*layout\.json is not allowed; expected a positive interval/);
 });
 
 test("node - usage errors exit 2 with the usage", async (t) => {
   const noName = zeekZmq(t, ["node", "--layout", layoutFile(t)]);
   assert.equal((await noName.exit()).code, 2, noName.err.join("\n"));
-  assert.equal(noName.err[0], "zeek-zmq node: --name is required");
+  assert.equal(noName.err[0], "zeek-zmq node: --name NAME (or the CLUSTER_NODE environment variable) is required");
 
   const unknown = node(t, "manager", ["--bogus-option", "1"]);
   assert.equal((await unknown.exit()).code, 2, unknown.err.join("\n"));
-  assert.match(unknown.err[0]!, /^zeek-zmq node: Unknown option '--bogus-option'/);
+  assert.equal(unknown.err[0], "zeek-zmq node: unknown flag --bogus-option");
 
   const script = node(t, "manager", ["--layout", layoutFile(t), "--script", "/nonexistent.mjs"]);
   assert.equal((await script.exit()).code, 1, script.err.join("\n"));
   assert.deepEqual(script.err, ["zeek-zmq node: script: /nonexistent.mjs: no such file"]);
+});
+
+test("node - a logger node takes the log file options as flags (the standalone logger's names): format, suffix, directory", async (t) => {
+  const { connect } = await startBroker(t);
+  const dir = mkdtempSync(join(tmpdir(), "zeek-zmq-node-test-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [port] = await freePorts(1);
+  const layout = tmpFile(t, "layout.json", JSON.stringify({ managerIsLogger: false, nodes: { manager: { type: "manager" }, "logger-1": { type: "logger", port } }, options: { run_proxy_thread: false } }));
+  const logger = node(t, "logger-1", ["--layout", layout, ...connect, "--log-dir", dir, "--log-format", "json", "--log-suffix", "txt"]);
+  const manager = node(t, "manager", ["--layout", layout, ...connect]);
+  await logger.line(/^node_up manager /);
+  await manager.line(/^node_up logger-1 /);
+  assert.equal((await manager.stop()).code, 0);
+  assert.equal((await logger.stop()).code, 0);
+  // The manager's cluster.log records reached the logger, which wrote them as JSON into cluster.txt.
+  const lines = readFileSync(join(dir, "cluster.txt"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { node: string; message: string });
+  assert.ok(lines.some((r) => r.node === "manager" && /^got hello from logger-1/.test(r.message)), JSON.stringify(lines));
+  assert.ok(lines.some((r) => r.node === "logger-1"), "and its own");
 });

@@ -1,13 +1,16 @@
-// Supervision of a cluster's nodes as child processes on this machine (what Zeek's supervisor /
-// zeekctl do): one `zeek-zmq node` child per layout entry, manager first so its broker is bound
-// before the others connect, restart on crash with capped exponential backoff, clean stop on
-// request. Children report their state over the IPC channel `fork` opens (ChildMessage), so
-// nothing is scraped from their output; their output lines are passed on as events.
+// Supervision of a cluster's nodes as child processes on this machine, in zeekctl's order: start
+// the loggers, then the manager (it runs the broker), proxies and workers, each stage once the
+// previous one is under way; stop in the reverse order (workers, proxies, manager, loggers
+// last), each stage once the previous one has exited, so every log record written up to and
+// during shutdown still reaches a running logger. A node that fails before it ever came up is a
+// fatal error of the cluster (its error text is reported); after it was up, a crash restarts it
+// with capped exponential backoff. Children report over the IPC channel `fork` opens
+// (ChildMessage); their output lines are passed on as events.
 import { type ChildProcess, fork } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { ClusterLayout, NodeType } from "./layout.js";
+import type { ClusterLayout, NodeType } from "../cluster/layout.js";
 
 /** What a `zeek-zmq node` child sends its supervisor. */
 export type ChildMessage =
@@ -20,7 +23,7 @@ export type ChildMessage =
   /** Periodic and on every node_up/node_down: cumulative counters. */
   | { type: "status"; up: string[]; eventsIn: number; eventsOut: number; drops: number };
 
-export type ChildState = "starting" | "up" | "restarting" | "stopping" | "down";
+export type ChildState = "waiting" | "starting" | "up" | "restarting" | "stopping" | "down";
 
 /** A supervised node as the status view shows it. */
 export interface ChildView {
@@ -28,7 +31,10 @@ export interface ChildView {
   readonly type: NodeType;
   readonly state: ChildState;
   readonly pid: number | undefined;
+  /** Crashes after the node was up (each one restarted it). */
   readonly restarts: number;
+  /** Whether the node was ever up (ready to publish) in this run. */
+  readonly everUp: boolean;
   /** Names of the other nodes this one sees up (its node_up minus node_down). */
   readonly up: readonly string[];
   /** Events per second over the last status interval. */
@@ -47,6 +53,11 @@ export interface SupervisorEvents {
   change: [child: ChildView, what: string];
   /** A line a child printed. */
   output: [child: ChildView, stream: "stdout" | "stderr", line: string];
+  /**
+   * A node failed before it ever came up (bind error, script error, bad option): the cluster
+   * cannot work. `detail` is what the node printed last on stderr.
+   */
+  failed: [child: ChildView, detail: string];
 }
 
 export interface SupervisorConfig {
@@ -59,22 +70,31 @@ export interface SupervisorConfig {
   nodeArgs?: readonly string[];
   /** Each node writes its logs into `<logDir>/<name>/` (like zeekctl's spool/<node>). */
   logDir: string;
+  /**
+   * The manager's broker binds free ports (reported when bound): the loggers, which connect to it
+   * too, then start after the manager instead of before it.
+   */
+  ephemeralBroker?: boolean;
   /** First restart delay; doubles per crash up to maxBackoffMs. @default 500 */
   backoffMs?: number;
   /** @default 30000 */
   maxBackoffMs?: number;
   /** A child that ran this long before it crashed is restarted after backoffMs again. @default 10000 */
   stableMs?: number;
-  /** SIGTERM to SIGKILL on stop. @default 10000 */
+  /** SIGTERM to SIGKILL on stop, per node. @default 10000 */
   stopTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
 }
 
+/** Lines of a child's stderr kept to explain a failure. */
+const KEEP_STDERR_LINES = 5;
+
 class Child implements ChildView {
-  state: ChildState = "down";
+  state: ChildState = "waiting";
   proc: ChildProcess | undefined;
   pid: number | undefined;
   restarts = 0;
+  everUp = false;
   up: string[] = [];
   inRate = 0;
   outRate = 0;
@@ -88,6 +108,10 @@ class Child implements ChildView {
   last: { at: number; eventsIn: number; eventsOut: number } | undefined;
   /** Arguments added once the manager reported an ephemeral broker (pinned ports / where to connect). */
   brokerArgs: string[] = [];
+  /** The last stderr lines of the current process. */
+  stderrTail: string[] = [];
+  /** The start stage may go on: the process runs with its options checked (or its broker bound). */
+  launched = false;
 
   constructor(
     readonly name: string,
@@ -98,45 +122,54 @@ class Child implements ChildView {
   }
 }
 
+/** zeekctl's start order; stopping goes the other way. */
+const START_ORDER: readonly NodeType[] = ["logger", "manager", "proxy", "worker"];
+
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly children: Child[];
+  private readonly stages: Child[][];
   private readonly cfg: Required<Omit<SupervisorConfig, "env">> & { env: NodeJS.ProcessEnv };
   private stopping = false;
-  private othersStarted = false;
+  private stage = -1;
 
   constructor(cfg: SupervisorConfig) {
     super();
-    this.cfg = { nodeArgs: [], backoffMs: 500, maxBackoffMs: 30_000, stableMs: 10_000, stopTimeoutMs: 10_000, env: process.env, ...cfg };
-    // Manager first: it binds the broker the others connect to.
-    const nodes = [...cfg.layout.nodes].sort((a, b) => Number(b.type === "manager") - Number(a.type === "manager"));
-    this.children = nodes.map((n) => new Child(n.name, n.type, this.cfg.backoffMs));
+    this.cfg = { nodeArgs: [], ephemeralBroker: false, backoffMs: 500, maxBackoffMs: 30_000, stableMs: 10_000, stopTimeoutMs: 10_000, env: process.env, ...cfg };
+    const order: readonly NodeType[] = this.cfg.ephemeralBroker ? ["manager", "logger", "proxy", "worker"] : START_ORDER;
+    this.stages = order.map((t) => cfg.layout.nodes.filter((n) => n.type === t).map((n) => new Child(n.name, n.type, this.cfg.backoffMs))).filter((s) => s.length > 0);
+    this.children = this.stages.flat();
   }
 
-  /** The children in start order (manager first). */
+  /** The children in start order. */
   get nodes(): readonly ChildView[] {
     return this.children;
   }
 
-  /** Starts the manager; the other nodes follow once it is bound (or says it runs no broker). */
-  start(): void {
-    for (const c of this.children) if (c.type === "manager") this.spawn(c);
-    if (!this.children.some((c) => c.type === "manager")) this.startOthers();
+  /** True when every node is up. */
+  get allUp(): boolean {
+    return this.children.every((c) => c.state === "up");
   }
 
-  /** Stops every child (workers first, then the manager); resolves true if all stopped within the timeout. */
+  /** Starts the first stage; each next one follows once the previous one is launched. */
+  start(): void {
+    this.nextStage();
+  }
+
+  /**
+   * Stops the nodes stage by stage in reverse start order, each stage after the previous one has
+   * exited; resolves true if every node exited within stopTimeoutMs of its SIGTERM.
+   */
   async stop(): Promise<boolean> {
     if (!this.stopping) {
       this.stopping = true;
       for (const c of this.children) {
         clearTimeout(c.restartTimer);
-        if (c.state === "restarting") this.setState(c, "down", "down (stopping)");
+        if (c.state === "restarting" || c.state === "waiting") this.setState(c, "down", c.state === "waiting" ? "not started (stopping)" : "down (stopping)");
       }
     }
     let clean = true;
-    const others = this.children.filter((c) => c.type !== "manager");
-    const managers = this.children.filter((c) => c.type === "manager");
-    for (const group of [others, managers]) {
-      const results = await Promise.all(group.map((c) => this.stopChild(c)));
+    for (const stage of [...this.stages].reverse()) {
+      const results = await Promise.all(stage.map((c) => this.stopChild(c)));
       clean &&= results.every(Boolean);
     }
     return clean;
@@ -147,10 +180,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const c of this.children) if (c.proc && c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill("SIGKILL");
   }
 
-  private startOthers(): void {
-    if (this.othersStarted || this.stopping) return;
-    this.othersStarted = true;
-    for (const c of this.children) if (c.type !== "manager") this.spawn(c);
+  private nextStage(): void {
+    if (this.stopping) return;
+    const stage = this.stages[this.stage + 1];
+    if (stage === undefined) return;
+    this.stage++;
+    for (const c of stage) this.spawn(c);
+  }
+
+  /** The current stage is under way once each of its nodes is launched (or up). */
+  private launched(c: Child): void {
+    c.launched = true;
+    if (this.stages[this.stage]?.every((x) => x.launched)) this.nextStage();
   }
 
   private spawn(c: Child): void {
@@ -164,14 +205,22 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     c.up = [];
     c.inRate = c.outRate = c.drops = 0;
     c.last = undefined;
+    c.stderrTail = [];
     c.startedAt = Date.now();
     c.restartAt = undefined;
     this.setState(c, "starting", `starting (pid ${proc.pid})`);
-    for (const [stream, name] of [[proc.stdout!, "stdout"], [proc.stderr!, "stderr"]] as const)
-      createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => this.emit("output", c, name, line));
+    createInterface({ input: proc.stdout!, crlfDelay: Infinity }).on("line", (line) => this.emit("output", c, "stdout", line));
+    createInterface({ input: proc.stderr!, crlfDelay: Infinity }).on("line", (line) => {
+      if (c.proc === proc) {
+        c.stderrTail.push(line);
+        if (c.stderrTail.length > KEEP_STDERR_LINES) c.stderrTail.shift();
+      }
+      this.emit("output", c, "stderr", line);
+    });
     proc.on("message", (m: ChildMessage) => this.onMessage(c, proc, m));
     proc.on("error", (e) => this.emit("output", c, "stderr", `supervisor: ${e.message}`));
-    proc.on("exit", (code, signal) => this.onExit(c, proc, code, signal));
+    // "close": the exit, once its output has been read (the failure text is complete).
+    proc.on("close", (code, signal) => this.onExit(c, proc, code, signal));
   }
 
   private onMessage(c: Child, proc: ChildProcess, m: ChildMessage): void {
@@ -179,15 +228,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (c.proc !== proc || c.state === "stopping") return;
     switch (m.type) {
       case "starting":
-        if (c.type === "manager" && !m.runsBroker) this.startOthers();
+        if (!(c.type === "manager" && m.runsBroker)) this.launched(c);
         break;
       case "broker":
         this.emit("change", c, `broker xpub=${m.xpub} xsub=${m.xsub}`);
         if (m.ephemeral && c.brokerArgs.length === 0) this.pinBroker(c, m.xpub, m.xsub);
-        if (c.type === "manager") this.startOthers();
+        this.launched(c);
         break;
       case "ready":
+        c.everUp = true;
         this.setState(c, "up", `up (id ${m.id}${m.metricsUrl ? `, metrics ${m.metricsUrl}` : ""})`);
+        this.launched(c);
         break;
       case "status": {
         const now = Date.now();
@@ -228,6 +279,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.setState(c, "down", `stopped (${c.lastExit})`);
       return;
     }
+    if (!c.everUp) {
+      // It never came up: a configuration, bind or script error, not a crash to retry.
+      this.setState(c, "down", `failed before it came up (${c.lastExit})`);
+      this.emit("failed", c, c.stderrTail.join("\n") || `exited with ${c.lastExit} without a message`);
+      return;
+    }
     if (code === 0) {
       // A clean exit not asked for by us (someone stopped the node): not a crash, not restarted.
       this.setState(c, "down", `exited (${c.lastExit}); not restarted`);
@@ -244,10 +301,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private stopChild(c: Child): Promise<boolean> {
     const proc = c.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(true);
+    if (!proc) return Promise.resolve(true);
     return new Promise((resolve) => {
       let clean = true;
-      proc.once("exit", () => resolve(clean));
+      proc.once("close", () => resolve(clean));
+      if (proc.exitCode !== null || proc.signalCode !== null) return; // exited; its output is still being read
       this.setState(c, "stopping", "stopping");
       proc.kill("SIGTERM");
       c.killTimer = setTimeout(() => {
