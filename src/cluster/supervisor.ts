@@ -40,6 +40,9 @@ export interface ChildView {
   readonly lastExit: string | undefined;
   /** When the next restart happens (ms epoch), while restarting. */
   readonly restartAt: number | undefined;
+  /** The running process's node id and Prometheus URL, once it is ready (for the web console). */
+  readonly id: string | undefined;
+  readonly metricsUrl: string | undefined;
 }
 
 export interface SupervisorEvents {
@@ -81,6 +84,8 @@ class Child implements ChildView {
   drops = 0;
   lastExit: string | undefined;
   restartAt: number | undefined;
+  id: string | undefined;
+  metricsUrl: string | undefined;
   backoff: number;
   startedAt = 0;
   restartTimer: NodeJS.Timeout | undefined;
@@ -187,6 +192,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         if (c.type === "manager") this.startOthers();
         break;
       case "ready":
+        c.id = m.id;
+        c.metricsUrl = m.metricsUrl;
         this.setState(c, "up", `up (id ${m.id}${m.metricsUrl ? `, metrics ${m.metricsUrl}` : ""})`);
         break;
       case "status": {
@@ -221,6 +228,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     clearTimeout(c.killTimer);
     c.proc = undefined;
     c.pid = undefined;
+    c.id = c.metricsUrl = undefined;
     c.up = [];
     c.inRate = c.outRate = 0;
     c.lastExit = signal !== null ? `signal ${signal}` : `exit code ${code}`;

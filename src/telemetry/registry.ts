@@ -137,6 +137,11 @@ export class MetricsRegistry {
     this.register(this.family(name, help, "counter"), labels, () => ({ read }));
   }
 
+  /** A gauge whose value is read at scrape time (e.g. a queue's length). */
+  callbackGauge(name: string, help: string, read: () => number, labels: Labels = {}): void {
+    this.register(this.family(name, help, "gauge"), labels, () => ({ read }));
+  }
+
   counterFamily(name: string, help: string, labelNames: readonly string[]): CounterFamily {
     this.family(name, help, "counter");
     return new CounterFamily(this, name, help, labelNames);
