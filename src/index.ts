@@ -44,3 +44,6 @@ export { zeekRegistry } from "./telemetry/zeek-metrics.js";
 
 // ZMTP sockets.
 export { XPub, XSub, Pub, Sub, Push, Pull, type SocketOptions, type Message } from "./transport/index.js";
+
+// The web console.
+export { startConsole, type RunningConsole } from "./console/index.js";
