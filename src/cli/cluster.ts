@@ -9,6 +9,7 @@ import { demoLayout } from "../cluster/demo.js";
 import { loadLayout } from "../cluster/layout.js";
 import { Supervisor, type ChildView } from "../cluster/supervisor.js";
 import { ConfigError } from "../errors.js";
+import { startClusterConsole, webNodeEnv, webToken } from "./console.js";
 import { deadline, optionsFor, parseCommand, runCommand, secondsFlag, stderrLine, stdoutLine, stopRequest, UsageError, type Print } from "./args.js";
 
 export const CLUSTER_USAGE = `usage: zeek-zmq cluster [FILE] [--script MODULE]... [--log-dir DIR] [--duration SECONDS]
@@ -26,6 +27,9 @@ publishing Demo::stats(node, conns, bytes) events that the manager adds up and p
                       temporary directory, printed at start)
   --duration SECONDS  stop cleanly after this long (0 = run until stopped; default)
   --status-every S    without a terminal: print a rates line every S seconds (default 10; 0 = never)
+  --web ADDR:PORT     also serve the web console there (e.g. 127.0.0.1:8080; see "zeek-zmq
+                      console --help" for the token a non-loopback address needs)
+  --web-token-file F  the web console's token (or ZEEK_ZMQ_WEB_TOKEN)
 
 On a terminal the status is a table refreshed every second; otherwise each change is one line
 "NODE: what happened" and each line a node prints is passed on as "NODE | line".`;
@@ -138,7 +142,7 @@ export function runCluster(argv: string[], out: Print = stdoutLine, err: Print =
   return runCommand("cluster", err, async () => {
     const args = parseCommand(
       argv,
-      { script: { type: "string", multiple: true }, "log-dir": { type: "string" }, duration: { type: "string" }, "status-every": { type: "string" } },
+      { script: { type: "string", multiple: true }, "log-dir": { type: "string" }, duration: { type: "string" }, "status-every": { type: "string" }, web: { type: "string" }, "web-token-file": { type: "string" } },
       true,
     );
     if (args.flag("help")) {
@@ -176,11 +180,14 @@ export function runCluster(argv: string[], out: Print = stdoutLine, err: Print =
       for (const n of layout.nodes)
         if (!isLocalHost(n.host)) err(`zeek-zmq cluster: warning: node "${n.name}" has host ${n.host}, which is not this machine; it is started here anyway`);
 
-      const sup = new Supervisor({ layout, layoutPath, logDir, cliPath: CLI_PATH, nodeArgs: scripts.flatMap((s) => ["--script", s]) });
+      const web = args.string("web");
+      const sup = new Supervisor({ layout, layoutPath, logDir, cliPath: CLI_PATH, nodeArgs: scripts.flatMap((s) => ["--script", s]), ...(web !== undefined ? { env: webNodeEnv(layout) } : {}) });
       const view = process.stdout.isTTY && out === stdoutLine ? new TableView(process.stdout, sup, title) : new LineView(out, err, sup);
       sup.on("change", (c, what) => view.change(c, what));
       sup.on("output", (c, stream, line) => view.output(c, stream, line));
       view.info(`${title} (${layout.nodes.map((n) => `${n.name}: ${n.type}`).join(", ")}); layout ${layoutPath}; logs in ${logDir}/NODE/`);
+      const webConsole = web !== undefined ? await startClusterConsole(sup, layout, logDir, web, webToken(args.string("web-token-file")), title, err) : undefined;
+      if (webConsole) view.info(`console on ${webConsole.url}`);
 
       const limit = deadline(duration);
       const stop = stopRequest(limit.signal);
@@ -196,6 +203,7 @@ export function runCluster(argv: string[], out: Print = stdoutLine, err: Print =
       void again.stopped.then(() => sup.kill());
       const clean = await sup.stop();
       again.dispose();
+      await webConsole?.close();
       view.summary();
       view.close();
       out(`zeek-zmq cluster: all nodes stopped${clean ? "" : " (some had to be killed)"}`);

@@ -2,6 +2,7 @@
 // The zeek-zmq command line: one subcommand per tool.
 import { runBroker } from "./broker.js";
 import { runCluster } from "./cluster.js";
+import { runConsole } from "./console.js";
 import { runDecode } from "./decode.js";
 import { runKeygen } from "./keygen.js";
 import { runLogger } from "./logger.js";
@@ -15,6 +16,7 @@ commands:
   cluster   run every node of a layout as supervised processes; no layout: the built-in demo
   node      run one cluster node of a layout (optionally with your script)
   broker    run the cluster's XPUB/XSUB broker on its own
+  console   serve a live web console of a cluster (any cluster, through its broker)
   tap       print live events of topic prefixes as Broker JSON lines
   publish   publish one event (typed by its Zeek signature, JSON arguments)
   decode    print raw ZeroMQ messages (captures or payloads) as JSON lines
@@ -41,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       return runCluster(rest);
     case "tap":
       return runTap(rest);
+    case "console":
+      return runConsole(rest);
     case "publish":
       return runPublish(rest);
     case "keygen":

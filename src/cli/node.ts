@@ -12,6 +12,7 @@ import { findNode, type ClusterLayout, type NodeType } from "../cluster/layout.j
 import { ClusterNode } from "../cluster/node.js";
 import { unhonouredOptionWarnings, type NodeOptions } from "../cluster/options.js";
 import type { ChildMessage } from "../cluster/supervisor.js";
+import { startConsole, type RunningConsole } from "../console/index.js";
 import { ConfigError } from "../errors.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
 import { zeekRegistry } from "../telemetry/zeek-metrics.js";
@@ -28,6 +29,7 @@ import {
   UsageError,
   type Print,
 } from "./args.js";
+import { optionalToken, webToken } from "./console.js";
 
 export const NODE_USAGE = `usage: zeek-zmq node --name NAME [--layout FILE] [--script MODULE]... [--<option> VALUE]...
 
@@ -120,6 +122,7 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
     const registry = zeekRegistry(name);
     let node: ClusterNode | undefined;
     let metrics: MetricsServer | undefined;
+    let webConsole: RunningConsole | undefined;
     let statusTimer: NodeJS.Timeout | undefined;
     const cleanups: (() => unknown)[] = [];
     try {
@@ -128,7 +131,9 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
       const n = new ClusterNode({ name, ...(layout ? { layout } : {}), options: o, registry, eventFormat, logging });
       node = n;
       // run_proxy_thread: the node starts the broker thread; with free ports it connects where it listens.
+      let brokerAt: { xpub: string; xsub: string } | undefined;
       n.on("broker", ({ xpub, xsub }) => {
+        brokerAt = { xpub, xsub };
         say(`broker xpub=${xpub} xsub=${xsub}`);
         send?.({ type: "broker", xpub, xsub, ephemeral: isEphemeral(o.listenXpubEndpoint) || isEphemeral(o.listenXsubEndpoint) });
       });
@@ -188,6 +193,13 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
           metrics = await startMetricsServer({ registry, port: o.metricsPort, host: o.metricsAddress });
           say(`metrics on ${metrics.url}`);
         }
+        // The layout's `web:` for this node: the web console, joined where this node is connected.
+        const webAt = layout ? findNode(layout, name).web : undefined;
+        if (webAt !== undefined) {
+          const joinAt = brokerAt ? { ...o, connectXsubEndpoint: brokerAt.xpub, connectXpubEndpoint: brokerAt.xsub } : o;
+          webConsole = await startConsole({ ...(layout ? { layout } : {}), options: joinAt, logDirs: { [name]: logging.dir }, report: err, web: { listen: webAt, ...optionalToken(webToken(undefined)) } });
+          say(`console on ${webConsole.url}`);
+        }
         say(`ready ${name} ${n.nodeId}`);
         send?.({ type: "ready", id: n.nodeId, ...(metrics ? { metricsUrl: metrics.url } : {}) });
         readyResolve();
@@ -212,6 +224,7 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
           err(`${label}: error: script cleanup failed: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
+      await webConsole?.close();
       await metrics?.close();
       await node?.close();
       clearInterval(hold);

@@ -24,8 +24,12 @@ export interface SupervisorSource {
 
 export interface ConsoleSources {
   layout?: ClusterLayout;
-  /** Broker endpoints, CURVE keys, topic prefixes: how the console joins the cluster. */
-  options: NodeOptions;
+  /**
+   * Broker endpoints, CURVE keys, topic prefixes: how the console joins the cluster. Without
+   * them the console serves the page and waits for join() (the broker's free ports are not known
+   * yet under `zeek-zmq cluster`).
+   */
+  options?: NodeOptions;
   supervisor?: SupervisorSource;
   /** Explicit Prometheus URLs per node name (win over the layout's metricsPort). */
   metricsUrls?: Readonly<Record<string, string>>;
@@ -64,8 +68,8 @@ function layoutMetricsUrl(host: string, port: number): string {
 
 export class ClusterConsole extends EventEmitter<{ tick: [TickMessage] }> {
   readonly model: ClusterModel;
-  readonly observer: ClusterObserver;
-  readonly tail: Tail;
+  observer: ClusterObserver | undefined;
+  tail: Tail | undefined;
   readonly title: string;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 64 });
   private readonly watchers = new Map<NodeRec, LogDirWatcher>();
@@ -88,15 +92,6 @@ export class ClusterConsole extends EventEmitter<{ tick: [TickMessage] }> {
     this.title = src.title ?? (src.layout ? `zeek-zmq console: ${src.layout.source}` : "zeek-zmq console");
     this.concurrency = src.limits?.scrapeConcurrency ?? 16;
     this.timeoutMs = src.limits?.scrapeTimeoutMs ?? 800;
-    this.observer = new ClusterObserver({ options: src.options, layoutNames: src.layout?.nodes.map((n) => n.name) ?? [] });
-    this.tail = new Tail({ options: src.options, ...src.tail });
-    this.observer.on("up", (id, name) => this.model.idUp(id, name));
-    this.observer.on("named", (id, name) => this.model.idUp(id, name));
-    this.observer.on("down", (id, name) => this.model.idDown(id, name));
-    this.observer.on("broker", (c) => {
-      this.model.brokerConnected = c;
-      this.model.event(c ? "info" : "error", c ? `console: connected to the broker (${src.options.connectXsubEndpoint})` : `console: lost the broker (${src.options.connectXsubEndpoint}); node states are unknown until it is back`);
-    });
     for (const n of src.layout?.nodes ?? []) {
       const rec = this.model.node(n.name)!;
       const url = src.metricsUrls?.[n.name] ?? (n.metricsPort !== undefined ? layoutMetricsUrl(n.host, n.metricsPort) : undefined);
@@ -119,16 +114,33 @@ export class ClusterConsole extends EventEmitter<{ tick: [TickMessage] }> {
     });
   }
 
+  /** Starts gathering (and joins the cluster if the options are known). */
   start(): void {
-    this.observer.start();
-    this.model.event("info", `console: joining the cluster through the broker at ${this.src.options.connectXsubEndpoint} / ${this.src.options.connectXpubEndpoint}`);
+    if (this.src.options) this.join(this.src.options);
     void this.tick();
+  }
+
+  /** Joins the cluster through the broker these options name (once). */
+  join(options: NodeOptions): void {
+    if (this.observer !== undefined || this.closed) return;
+    const observer = new ClusterObserver({ options, layoutNames: this.src.layout?.nodes.map((n) => n.name) ?? [] });
+    this.tail = new Tail({ options, ...this.src.tail });
+    observer.on("up", (id, name) => this.model.idUp(id, name));
+    observer.on("named", (id, name) => this.model.idUp(id, name));
+    observer.on("down", (id, name) => this.model.idDown(id, name));
+    observer.on("broker", (c) => {
+      this.model.brokerConnected = c;
+      this.model.event(c ? "info" : "error", c ? `console: connected to the broker (${options.connectXsubEndpoint})` : `console: lost the broker (${options.connectXsubEndpoint}); node states are unknown until it is back`);
+    });
+    this.observer = observer;
+    observer.start();
+    this.model.event("info", `console: joining the cluster through the broker at ${options.connectXsubEndpoint} / ${options.connectXpubEndpoint}`);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    await Promise.all([this.observer.close(), this.tail.close()]);
+    await Promise.all([this.observer?.close(), this.tail?.close()]);
     this.agent.destroy();
   }
 
@@ -279,7 +291,7 @@ export class ClusterConsole extends EventEmitter<{ tick: [TickMessage] }> {
     const key = names.join("\n");
     const namesChanged = key !== this.namesKey;
     this.namesKey = key;
-    const t = this.tail.stats;
+    const t = this.tail?.stats ?? { running: false, prefixes: 0, rate: 0, cpuPct: 0, stoppedReason: undefined };
     const msg: TickMessage = {
       t: now,
       title: this.title,
@@ -295,8 +307,8 @@ export class ClusterConsole extends EventEmitter<{ tick: [TickMessage] }> {
         tickCpuMs: Math.round(this.tickCost.cpuUs / 100) / 10,
         tickWallMs: this.tickCost.wallMs,
         extraRefused: m.extraRefused,
-        idsRefused: this.observer.counters.idsRefused,
-        hellos: this.observer.counters.hellos,
+        idsRefused: this.observer?.counters.idsRefused ?? 0,
+        hellos: this.observer?.counters.hellos ?? 0,
         tail: { running: t.running, prefixes: t.prefixes, rate: Math.round(t.rate), cpuPct: Math.round(t.cpuPct * 10) / 10, stopped: t.stoppedReason ?? null },
       },
     };

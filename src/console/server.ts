@@ -185,6 +185,8 @@ export async function startWebServer(con: ClusterConsole, opts: WebServerOptions
         const prefix = url.searchParams.get("prefix") ?? "";
         if (Buffer.byteLength(prefix) > limits.maxPrefixBytes) return send(res, 400, `topic prefix longer than ${limits.maxPrefixBytes} bytes\n`);
         if (tails.size >= limits.maxTails) return send(res, 503, `too many open event tails (${limits.maxTails}); close one\n`);
+        const tail = con.tail;
+        if (tail === undefined) return send(res, 503, "the console has not joined the cluster yet (waiting for the broker)\n");
         openStream(res);
         const client: TailClient = {
           prefix,
@@ -196,10 +198,10 @@ export async function startWebServer(con: ClusterConsole, opts: WebServerOptions
           },
         };
         tails.set(res, client);
-        con.tail.add(client);
-        sse(res, "subscribed", { prefix, subscription: con.tail.subscriptionFor(prefix) });
+        tail.add(client);
+        sse(res, "subscribed", { prefix, subscription: tail.subscriptionFor(prefix) });
         res.on("close", () => {
-          if (tails.delete(res)) con.tail.remove(client);
+          if (tails.delete(res)) tail.remove(client);
         });
         return;
       }
@@ -230,7 +232,7 @@ export async function startWebServer(con: ClusterConsole, opts: WebServerOptions
         clearInterval(hb);
         con.off("tick", onTick);
         for (const [res, c] of tails) {
-          con.tail.remove(c);
+          con.tail?.remove(c);
           res.end();
         }
         tails.clear();

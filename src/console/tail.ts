@@ -12,7 +12,8 @@ export interface TailUpdate {
   /** Matching messages since this client opened the tail. */
   total: number;
   samples: TailSample[];
-  topics: [topic: string, count: number][];
+  /** Busiest topics, events per second. */
+  topics: [topic: string, rate: number][];
 }
 
 export interface TailClient {
@@ -160,7 +161,7 @@ export class Tail {
         rate: n / secs,
         total: st.total,
         samples: w.samples.filter((s) => s.prefix === client.prefix),
-        topics: w.topics.filter(([t]) => t.startsWith(client.prefix) || t === "(other topics)"),
+        topics: w.topics.filter(([t]) => t.startsWith(client.prefix) || t === "(other topics)").map(([t, k]) => [t, Math.round(k / secs)] as [string, number]),
       });
     }
   }
