@@ -109,7 +109,8 @@ export class ClusterConsole extends EventEmitter<{ tick: [TickMessage] }> {
     if (src.brokerMetricsUrl !== undefined) this.brokerMetrics = { url: src.brokerMetricsUrl };
     src.supervisor?.on("change", (c, what) => {
       const level = /^(crashed|exited)/.test(what) ? "error" : /^(restarting|stopping|stopped)/.test(what) ? "warn" : "info";
-      if (/^node_(up|down) /.test(what)) return; // the matrix shows these
+      // The matrix shows node_up/node_down, the observer reports nodes coming up.
+      if (/^(node_(up|down) |up \()/.test(what)) return;
       this.model.event(level, `${c.name}: ${what}`);
     });
   }

@@ -241,8 +241,10 @@ export class ClusterModel {
     const stale = s !== undefined && now - s.t > 3500;
     const rate = (k: keyof NodeMetrics) => (s && !stale ? rateOf(s, rec.prevScraped, k) : undefined);
     const sup = rec.sup;
-    const inRate = rate("eventsIn") ?? (sup?.state === "up" ? sup.inRate : undefined);
-    const outRate = rate("eventsOut") ?? (sup?.state === "up" ? sup.outRate : undefined);
+    // The supervisor's rates only for nodes without metrics (its status interval can be short).
+    const supRates = sup?.state === "up" && rec.metricsUrl === undefined;
+    const inRate = rate("eventsIn") ?? (supRates ? sup.inRate : undefined);
+    const outRate = rate("eventsOut") ?? (supRates ? sup.outRate : undefined);
     const view = this.viewOf(rec);
     let viewText: string | undefined;
     const missing: string[] = [];

@@ -9,9 +9,10 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { bytesAt } from "../bytes.js";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import { decodeEvent } from "../codec/broker/event.js";
-import { dataToJsonText, decodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
+import { decodeJsonEvent, FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
 import { printable } from "../printable.js";
 import { XSub, type CurveOption, type PackedMessage } from "../transport/index.js";
+import { argsText } from "./render.js";
 
 export interface TailWorkerData {
   endpoint: string;
@@ -79,7 +80,7 @@ function render(frames: Buffer[], prefix: string, t: number): TailSample {
       if (ev === undefined) args = `(unknown format, ${payload.length} bytes)`;
       else {
         name = printable(ev.name, 200);
-        args = dataToJsonText({ type: "vector", value: ev.args });
+        args = argsText(ev.args, MAX_ARGS_TEXT);
       }
     } catch (e) {
       args = `(undecodable: ${printable((e as Error).message, 200)})`;

@@ -3,7 +3,7 @@
 import { bytes, clock, el, num, setText } from "./dom.js";
 import type { BrokerInfo, ClusterLogLine, ConsoleEvent, Logger } from "./types.js";
 
-const SIDES = ["frontend (XSUB: from publishers)", "backend (XPUB: to subscribers)"];
+const SIDES = ["frontend (XSUB)", "backend (XPUB)"];
 
 export function renderBroker(host: HTMLElement, b: BrokerInfo | null): void {
   const key = JSON.stringify(b);
@@ -30,8 +30,10 @@ export function renderBroker(host: HTMLElement, b: BrokerInfo | null): void {
     const vals = [side, num(rates[o]), `${bytes(rates[o + 1] ?? null)}/s`, num(rates[o + 2]), `${bytes(rates[o + 3] ?? null)}/s`, num(b.totals![o]), num(b.totals![o + 2])];
     vals.forEach((v, i) => (r.insertCell().textContent = v, i > 0 && r.cells[i]!.classList.add("n")));
   });
-  host.appendChild(t);
-  host.appendChild(el("p", "muted", "Frames, as zmq_proxy counts them: a Zeek event is 4 frames. Frontend in = what nodes publish; backend out = what the broker delivers (x subscribers)."));
+  const box = el("div", "scroll");
+  box.appendChild(t);
+  host.appendChild(box);
+  host.appendChild(el("p", "muted", "Frontend: the XSUB that node XPUBs publish to; backend: the XPUB that node XSUBs subscribe at. Frames, as zmq_proxy counts them: a Zeek event is 4 frames. Frontend in = what nodes publish; backend out = what the broker delivers (x subscribers)."));
 }
 
 export function renderLoggers(host: HTMLElement, loggers: Logger[]): void {
