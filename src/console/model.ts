@@ -238,7 +238,8 @@ export class ClusterModel {
   row(rec: NodeRec, now: number): Record<string, unknown> {
     const s = rec.scraped;
     const m = s?.m;
-    const stale = s !== undefined && now - s.t > 3500;
+    // A node that left has no rates (its last scrape is history, not now).
+    const stale = s !== undefined && (now - s.t > 3500 || (!rec.up && rec.everSeen));
     const rate = (k: keyof NodeMetrics) => (s && !stale ? rateOf(s, rec.prevScraped, k) : undefined);
     const sup = rec.sup;
     // The supervisor's rates only for nodes without metrics (its status interval can be short).
@@ -311,7 +312,8 @@ export class ClusterModel {
     for (const rec of this.nodes) {
       const paths = rec.scraped?.m.logPaths;
       const isLogger = rec.type === "logger" || (rec.type === "manager" && this.layout?.managerIsLogger === true && this.layout.nodes.some((n) => n.name === rec.name && n.port !== undefined));
-      if (!isLogger && paths === undefined && rec.logScan === undefined) continue;
+      const dirKnown = rec.logScan !== undefined && rec.logScan.error === undefined;
+      if (!isLogger && paths === undefined && !dirKnown) continue;
       const prev = rec.prevScraped?.m.logPaths;
       const dt = rec.scraped && rec.prevScraped ? (rec.scraped.t - rec.prevScraped.t) / 1000 : 0;
       const stale = rec.scraped !== undefined && now - rec.scraped.t > 3500;
