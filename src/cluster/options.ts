@@ -263,6 +263,7 @@ export function resolveOptions(src: OptionSources = {}): NodeOptions {
   for (const k of Object.keys(src.cli ?? {}))
     if (!known.has(k)) throw new ConfigError(k, `unknown flag --${k}`);
   const envNames = new Set(OPTION_SPECS.filter((s) => !s.curve).map((s) => ENV_PREFIX + s.zeek.toUpperCase()));
+  envNames.add(`${ENV_PREFIX}WEB_TOKEN`); // the web console's token (src/cli/console.ts), not a backend option
   for (const [k, v] of Object.entries(src.env ?? {}))
     if (k.startsWith(ENV_PREFIX) && v !== undefined && !envNames.has(k)) {
       const hint = k.startsWith(`${ENV_PREFIX}CURVE`) ? `; CURVE keys use Zeek's names (${Object.values(CURVE_ENV).join(", ")})` : "";
