@@ -47,7 +47,13 @@ export function nameFromNodeId(id: string, layoutNames: readonly string[] = []):
   let best: string | undefined;
   for (const n of layoutNames) if (id.startsWith(`zeromq_${n}_`) && (best === undefined || n.length > best.length)) best = n;
   if (best !== undefined) return best;
-  return /^zeromq_(.+)_[^_]*_\d+_N[0-9A-Za-z]+$/.exec(id)?.[1];
+  const name = /^zeromq_(.+)_[^_]*_\d+_N[0-9A-Za-z]+$/.exec(id)?.[1];
+  return name !== undefined && isNodeName(name) ? name : undefined;
+}
+
+/** Names a layout allows (they become topic parts); anything else from a peer is not shown as a node. */
+export function isNodeName(name: string): boolean {
+  return name.length <= 128 && /^[A-Za-z0-9_.:-]+$/.test(name);
 }
 
 export class ClusterObserver extends EventEmitter<ObserverEvents> {
@@ -174,6 +180,10 @@ export class ClusterObserver extends EventEmitter<ObserverEvents> {
       args = (ev.name === ZEROMQ_HELLO.name ? ZEROMQ_HELLO : CLUSTER_HELLO).fromEvent(ev);
     } else return;
     const [name, id] = args as [string, string];
+    if (!isNodeName(name)) {
+      this.counters.badMessages++;
+      return;
+    }
     // The sender frame must be the id the hello announces: a node speaks only for itself.
     if (!msg.frameEquals(1, Buffer.from(id, "utf8"))) {
       this.counters.badMessages++;

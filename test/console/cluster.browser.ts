@@ -170,6 +170,10 @@ test("console in Chromium: a cluster comes up, publishes, drops, crashes and com
   assert.equal(await cell(page, "worker-2", 15), "1", "one restart");
   await page.click('tr[data-node="worker-2"]');
   await page.waitForSelector("#chart-node .uplot");
+  await page.click("#tail-clear");
+  await page.fill("#tail-prefix", "test.");
+  await page.click("#tail-toggle");
+  await page.waitForSelector("#tail-lines li.event", { timeout: 15_000 });
   await new Promise((r) => setTimeout(r, 2000));
   await page.screenshot({ path: join(IMG, "console.png"), fullPage: true });
 

@@ -106,6 +106,7 @@ test("console - node names inside Zeek node ids", () => {
   assert.equal(nameFromNodeId("zeromq_my_node_host_4242_NeoO0O3g2oEWsSpZXf"), "my_node");
   assert.equal(nameFromNodeId("zeromq_w_1_host_1_Nab", ["w", "w_1"]), "w_1", "the longest layout name wins");
   assert.equal(nameFromNodeId("zeromq_manager_h_1_Nab-websocket-3"), undefined, "WebSocket client ids are not nodes");
+  assert.equal(nameFromNodeId("zeromq_a<b>\n_host_1_Nab"), undefined, "not a name a layout allows");
 });
 
 test("console - log directory: files and growth, cluster.log lines (TSV), rotation", async (t) => {
