@@ -147,11 +147,13 @@ export class ClusterConsole extends EventEmitter<{ tick: [TickMessage] }> {
 
   /** Every row, the history and the retained lines: what a page gets when it connects. */
   snapshot(): TickMessage & { history: (number | null)[][]; names: string[] } {
-    const base = this.last ?? this.build(Date.now(), true);
+    const now = Date.now();
+    // Before the first tick: the rows as they are, without taking this second's sample or events.
+    const base: TickMessage = this.last ?? { t: now, title: this.title, brokerConnected: this.model.brokerConnected, rows: [], point: [], broker: null, loggers: this.model.loggers(now), events: [], clusterLog: [], console: {} };
     return {
       ...base,
       names: this.model.nodes.map((n) => n.name),
-      rows: this.model.nodes.map((n) => JSON.parse(this.lastRows.get(n) ?? JSON.stringify(this.model.row(n, Date.now()))) as Record<string, unknown>),
+      rows: this.model.nodes.map((n, i) => ({ i, ...(JSON.parse(this.lastRows.get(n) ?? JSON.stringify(this.model.row(n, now))) as Record<string, unknown>) })),
       history: this.model.totals.toJSON(),
       events: this.model.events.slice(),
       clusterLog: this.model.clusterLog.slice(),

@@ -143,11 +143,13 @@ describe("console - serving a live in-process cluster", () => {
   const servers = new Map<string, MetricsServer>();
   const warnings: string[] = [];
   let con: RunningConsole;
+  // Nodes without a logger write their own cluster.log: not into the repository.
+  const logDir = mkdtempSync(join(tmpdir(), "zeek-zmq-console-nodes-"));
   const state = async (): Promise<{ rows: Row[]; broker: Row | null }> => JSON.parse((await get(`${con.url}api/state`)).body);
   const row = async (name: string): Promise<Row> => (await state()).rows.find((r) => r["name"] === name)!;
 
   const startNode = async (name: string) => {
-    const n = new ClusterNode({ name, layout, options: { ...options, helloExpiration: 1 } });
+    const n = new ClusterNode({ name, layout, options: { ...options, helloExpiration: 1 }, logging: { dir: logDir } });
     n.on("reporter_warning", (m) => warnings.push(`${name}: ${m}`));
     n.on("reporter_error", (m) => warnings.push(`${name}: error: ${m}`));
     await n.start();
@@ -178,6 +180,7 @@ describe("console - serving a live in-process cluster", () => {
     for (const n of nodes.values()) await n.close();
     for (const s of servers.values()) await s.close();
     await broker?.close();
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   test("every node up, each seeing the other two; the broker's counters", async () => {
@@ -247,6 +250,7 @@ describe("console - serving a live in-process cluster", () => {
     const snap = await a.next("snapshot");
     assert.deepEqual(snap.names, ["manager", "worker-1", "worker-2"]);
     assert.equal(snap.history.length, 7);
+    assert.ok(snap.rows.every((r: Row, i: number) => r["i"] === i && r["state"] === "up"), "every row, with its index");
     const tick = await a.next("tick");
     assert.ok(tick.rows.length <= 3 && tick.point.length === 7);
     const b = new SseStream(`${con.url}api/events`);
@@ -271,7 +275,7 @@ test("console - a tail that falls behind the broker is stopped, with the reason"
   const broker = new Broker({ listenXsubEndpoint: "tcp://127.0.0.1:0", listenXpubEndpoint: "tcp://127.0.0.1:0" });
   const ep = await broker.start();
   const options = { ...DEFAULT_NODE_OPTIONS, connectXpubEndpoint: ep.xsub, connectXsubEndpoint: ep.xpub, runProxyThread: false };
-  const pub = new ClusterNode({ name: "pub", options: { ...options, xpubSndhwm: 0 }, discovery: false });
+  const pub = new ClusterNode({ name: "pub", options: { ...options, xpubSndhwm: 0 }, discovery: false, logging: { dir: tmpdir() } });
   await pub.start();
   // A tiny receive HWM stands for a subscriber that cannot keep up.
   const con = await startConsole({ options, web: { listen: "127.0.0.1:0" }, tail: { receiveHighWaterMark: 4, maxFullWindows: 2 } });

@@ -79,7 +79,9 @@ function apply(m: Tick, full: boolean): void {
   addEvents(events, m.events);
   addClusterLog(clusterLog, m.clusterLog);
   const c = m.console;
-  setText(byId("console-health"), `console: gathering took ${c.tickWallMs} ms (${c.tickCpuMs} ms CPU) · tail ${c.tail.running ? `${num(c.tail.rate)} events/s, ${c.tail.cpuPct}% CPU` : "off"}${c.extraRefused > 0 ? ` · ${c.extraRefused} nodes not shown (limit)` : ""}`);
+  // A snapshot taken before the console's first tick has no health yet.
+  if (c?.tail !== undefined)
+    setText(byId("console-health"), `console: gathering took ${c.tickWallMs} ms (${c.tickCpuMs} ms CPU) · tail ${c.tail.running ? `${num(c.tail.rate)} events/s, ${c.tail.cpuPct}% CPU` : "off"}${c.extraRefused > 0 ? ` · ${c.extraRefused} nodes not shown (limit)` : ""}`);
   if (!full) {
     rates.push([m.point[0] ?? null, m.point[1] ?? null, m.point[2] ?? null]);
     drops.push([m.point[0] ?? null, m.point[3] ?? null]);
