@@ -62,3 +62,6 @@ export { metricsTargets } from "./cluster/services.js";
 
 // ZMTP sockets.
 export { XPub, XSub, Pub, Sub, Push, Pull, type SocketOptions, type Message } from "./transport/index.js";
+
+// The web console.
+export { startConsole, type RunningConsole } from "./console/index.js";

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { isLogReceiver, loadLayout, type ClusterLayout } from "../cluster/layout.js";
 import { isEphemeral } from "../cluster/broker.js";
 import { ConfigError } from "../errors.js";
+import { startClusterConsole, webNodeEnv, webToken } from "./console.js";
 import { deadline, optionsFor, parseCommand, runCommand, secondsFlag, stderrLine, stdoutLine, stopRequest, UsageError, type Print } from "./args.js";
 import { DEMO_LOG_PATH, DEMO_LOGGER, demoLayout } from "./demo.js";
 import { LineView, TableView, type StatusView } from "./status-view.js";
@@ -36,6 +37,9 @@ its temporary directory unless --keep.
                       not every node was up by then
   --keep              the demo: keep its temporary directory (layout and logs)
   --status-every S    without a terminal: print a rates line every S seconds (default 10; 0 = never)
+  --web ADDR:PORT     also serve the web console there (e.g. 127.0.0.1:8080; see "zeek-zmq
+                      console --help" for the token a non-loopback address needs)
+  --web-token-file F  the web console's token (or ZEEK_ZMQ_WEB_TOKEN)
 
 On a terminal the status is a table redrawn in place every second; otherwise each change is one
 line "NODE: what happened" and each line a node prints is passed on as "NODE | line".`;
@@ -90,7 +94,7 @@ export function runCluster(argv: string[], out: Print = stdoutLine, err: Print =
   return runCommand("cluster", err, async () => {
     const args = parseCommand(
       argv,
-      { script: { type: "string", multiple: true }, "log-dir": { type: "string" }, duration: { type: "string" }, "status-every": { type: "string" }, keep: { type: "boolean" } },
+      { script: { type: "string", multiple: true }, "log-dir": { type: "string" }, duration: { type: "string" }, "status-every": { type: "string" }, keep: { type: "boolean" }, web: { type: "string" }, "web-token-file": { type: "string" } },
       true,
     );
     if (args.flag("help")) {
@@ -127,6 +131,7 @@ export function runCluster(argv: string[], out: Print = stdoutLine, err: Print =
       const manager = nodeOptions[layout.nodes.findIndex((n) => n.type === "manager")]!;
       const logDir = resolve(args.string("log-dir") ?? (tmp ? join(tmp, "logs") : manager.logDir || "logs"));
 
+      const web = args.string("web");
       const sup = new Supervisor({
         layout,
         layoutPath,
@@ -134,12 +139,15 @@ export function runCluster(argv: string[], out: Print = stdoutLine, err: Print =
         cliPath: CLI_PATH,
         nodeArgs: scripts.flatMap((s) => ["--script", s]),
         ephemeralBroker: manager.runProxyThread && (isEphemeral(manager.listenXpubEndpoint) || isEphemeral(manager.listenXsubEndpoint)),
+        ...(web !== undefined ? { env: webNodeEnv(layout) } : {}),
       });
       const view: StatusView = process.stdout.isTTY && out === stdoutLine ? new TableView(process.stdout, sup, title) : new LineView(out, err, sup);
       sup.on("change", (c, what) => view.change(c, what));
       sup.on("output", (c, stream, line) => view.output(c, stream, line));
       view.info(`${title} (${layout.nodes.map((n) => `${n.name}: ${n.type}`).join(", ")}); layout ${layoutPath}`);
       for (const l of logPlan(layout, logDir, demo)) view.info(l);
+      const webConsole = web !== undefined ? await startClusterConsole(sup, layout, logDir, web, webToken(args.string("web-token-file")), title, err) : undefined;
+      if (webConsole) view.info(`console on ${webConsole.url}`);
 
       const limit = deadline(duration);
       const stop = stopRequest(limit.signal);
@@ -162,6 +170,7 @@ export function runCluster(argv: string[], out: Print = stdoutLine, err: Print =
       void again.stopped.then(() => sup.kill());
       const clean = await sup.stop();
       again.dispose();
+      await webConsole?.close();
       view.summary();
       view.close();
       for (const c of sup.nodes) {

@@ -6,6 +6,7 @@ import { didYouMean } from "../suggest.js";
 import { stderrLine, stdoutLine, type Command, type Print } from "./args.js";
 import { BROKER_USAGE, runBroker } from "./broker.js";
 import { CLUSTER_USAGE, runCluster } from "./cluster.js";
+import { CONSOLE_USAGE, runConsole } from "./console.js";
 import { DECODE_USAGE, runDecode } from "./decode.js";
 import { KEYGEN_USAGE, runKeygen } from "./keygen.js";
 import { LOGGER_USAGE, runLogger } from "./logger.js";
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   { name: "cluster", summary: "run every node of a layout as supervised processes; no layout: the built-in demo", usage: CLUSTER_USAGE, run: runCluster },
   { name: "node", summary: "run one cluster node of a layout (optionally with your script)", usage: NODE_USAGE, run: runNode },
   { name: "broker", summary: "run the cluster's XPUB/XSUB broker on its own", usage: BROKER_USAGE, run: runBroker },
+  { name: "console", summary: "serve a live web console of a cluster (any cluster, through its broker)", usage: CONSOLE_USAGE, run: runConsole },
   { name: "logger", summary: "receive log writes (PULL) from Zeek or zeek-zmq nodes and write Zeek's log files", usage: LOGGER_USAGE, run: runLogger },
   { name: "tap", summary: "print live events of topic prefixes as Broker JSON lines", usage: TAP_USAGE, run: runTap },
   { name: "publish", summary: "publish one event (typed by its Zeek signature, JSON arguments)", usage: PUBLISH_USAGE, run: runPublish },

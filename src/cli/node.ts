@@ -14,6 +14,7 @@ import { unhonouredOptionWarnings, type NodeOptions } from "../cluster/options.j
 import { metricsTargets } from "../cluster/services.js";
 import { registerScriptResolution } from "./script-resolve.js";
 import type { ChildMessage } from "./supervisor.js";
+import { startConsole, type RunningConsole } from "../console/index.js";
 import { ConfigError } from "../errors.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
 import { zeekRegistry } from "../telemetry/zeek-metrics.js";
@@ -30,6 +31,7 @@ import {
   UsageError,
   type Print,
 } from "./args.js";
+import { optionalToken, webToken } from "./console.js";
 
 export const NODE_USAGE = `usage: zeek-zmq node --name NAME [--layout FILE] [--script MODULE]... [--<option> VALUE]...
 
@@ -127,6 +129,7 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
     const registry = zeekRegistry(name);
     let node: ClusterNode | undefined;
     let metrics: MetricsServer | undefined;
+    let webConsole: RunningConsole | undefined;
     let statusTimer: NodeJS.Timeout | undefined;
     const cleanups: (() => unknown)[] = [];
     try {
@@ -135,7 +138,9 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
       const n = new ClusterNode({ name, ...(layout ? { layout } : {}), options: o, registry, eventFormat });
       node = n;
       // run_proxy_thread: the node starts the broker thread; with free ports it connects where it listens.
+      let brokerAt: { xpub: string; xsub: string } | undefined;
       n.on("broker", ({ xpub, xsub }) => {
+        brokerAt = { xpub, xsub };
         say(`broker xpub=${xpub} xsub=${xsub}`);
         send?.({ type: "broker", xpub, xsub, ephemeral: isEphemeral(o.listenXpubEndpoint) || isEphemeral(o.listenXsubEndpoint) });
       });
@@ -197,6 +202,13 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
           metrics = await startMetricsServer({ registry, port: o.metricsPort, host: o.metricsAddress, ...(serviceTargets ? { serviceTargets } : {}) });
           say(`metrics on ${metrics.url}`);
         }
+        // The layout's `web:` for this node: the web console, joined where this node is connected.
+        const webAt = layout ? findNode(layout, name).web : undefined;
+        if (webAt !== undefined) {
+          const joinAt = brokerAt ? { ...o, connectXsubEndpoint: brokerAt.xpub, connectXpubEndpoint: brokerAt.xsub } : o;
+          webConsole = await startConsole({ ...(layout ? { layout } : {}), options: joinAt, logDirs: { [name]: o.logDir === "" ? process.cwd() : o.logDir }, report: err, web: { listen: webAt, ...optionalToken(webToken(undefined)) } });
+          say(`console on ${webConsole.url}`);
+        }
         say(`ready ${name} ${n.nodeId}`);
         send?.({ type: "ready", id: n.nodeId, ...(metrics ? { metricsUrl: metrics.url } : {}) });
         readyResolve();
@@ -221,6 +233,7 @@ export function runNode(argv: string[], out: Print = stdoutLine, err: Print = st
           err(`${label}: error: script cleanup failed: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
+      await webConsole?.close();
       await metrics?.close();
       await node?.close();
       clearInterval(hold);

@@ -46,6 +46,9 @@ export interface ChildView {
   readonly lastExit: string | undefined;
   /** When the next restart happens (ms epoch), while restarting. */
   readonly restartAt: number | undefined;
+  /** The running process's node id and Prometheus URL, once it is ready (for the web console). */
+  readonly id: string | undefined;
+  readonly metricsUrl: string | undefined;
 }
 
 export interface SupervisorEvents {
@@ -101,6 +104,8 @@ class Child implements ChildView {
   drops = 0;
   lastExit: string | undefined;
   restartAt: number | undefined;
+  id: string | undefined;
+  metricsUrl: string | undefined;
   backoff: number;
   startedAt = 0;
   restartTimer: NodeJS.Timeout | undefined;
@@ -237,6 +242,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         break;
       case "ready":
         c.everUp = true;
+        c.id = m.id;
+        c.metricsUrl = m.metricsUrl;
         this.setState(c, "up", `up (id ${m.id}${m.metricsUrl ? `, metrics ${m.metricsUrl}` : ""})`);
         this.launched(c);
         break;
@@ -272,6 +279,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     clearTimeout(c.killTimer);
     c.proc = undefined;
     c.pid = undefined;
+    c.id = c.metricsUrl = undefined;
     c.up = [];
     c.inRate = c.outRate = 0;
     c.lastExit = signal !== null ? `signal ${signal}` : `exit code ${code}`;

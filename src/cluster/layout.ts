@@ -24,6 +24,8 @@ export interface ClusterNode {
   readonly metricsPort?: number;
   /** zeekctl's `interface=` (workers); informational. */
   readonly interface?: string;
+  /** zeek-zmq: this node also serves the web console on `ADDR:PORT` (e.g. "127.0.0.1:8080"). */
+  readonly web?: string;
 }
 
 /** Where the central XPUB/XSUB broker (Zeek's proxy thread) listens, if the layout says so. */
@@ -66,7 +68,7 @@ export function parsePort(value: unknown, source: string, what: string): number 
   return n;
 }
 
-const NODE_KEYS = new Set(["type", "node_type", "host", "ip", "port", "p", "metricsPort", "metrics_port", "interface", "name", "lbProcs", "lb_procs"]);
+const NODE_KEYS = new Set(["type", "node_type", "host", "ip", "port", "p", "metricsPort", "metrics_port", "interface", "name", "lbProcs", "lb_procs", "web"]);
 
 function nodeTypeOf(value: unknown, source: string, where: string): NodeType {
   const t = typeof value === "string" ? value.toLowerCase().replace(/^cluster::/, "") : value;
@@ -111,6 +113,9 @@ export function layoutFromObject(doc: unknown, source: string): ClusterLayout {
     const metricsRaw = e["metricsPort"] ?? e["metrics_port"];
     const iface = e["interface"];
     if (iface !== undefined && typeof iface !== "string") fail(source, `${where}: interface must be a string`);
+    const web = e["web"];
+    if (web !== undefined && (typeof web !== "string" || !/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(web) || Number(web.slice(web.lastIndexOf(":") + 1)) > 65535))
+      fail(source, `${where}: web must be ADDR:PORT for the web console (e.g. "127.0.0.1:8080"), got ${JSON.stringify(web)}`);
     const base: ClusterNode = {
       name,
       type,
@@ -118,13 +123,14 @@ export function layoutFromObject(doc: unknown, source: string): ClusterLayout {
       ...(portRaw === undefined ? {} : { port: parsePort(portRaw, source, `${where}: port`) }),
       ...(metricsRaw === undefined ? {} : { metricsPort: parsePort(metricsRaw, source, `${where}: metricsPort`) }),
       ...(iface === undefined ? {} : { interface: iface }),
+      ...(web === undefined ? {} : { web: web as string }),
     };
     const lb = e["lbProcs"] ?? e["lb_procs"];
     if (lb === undefined) nodes.push(base);
     else {
       if (type !== "worker") fail(source, `${where}: lbProcs is only for workers`);
       if (!Number.isInteger(lb) || (lb as number) < 1) fail(source, `${where}: lbProcs must be an integer >= 1, got ${JSON.stringify(lb)}`);
-      if (base.port !== undefined || base.metricsPort !== undefined) fail(source, `${where}: lbProcs cannot be combined with port/metricsPort`);
+      if (base.port !== undefined || base.metricsPort !== undefined || base.web !== undefined) fail(source, `${where}: lbProcs cannot be combined with port/metricsPort/web`);
       for (let i = 1; i <= (lb as number); i++) nodes.push({ ...base, name: `${name}-${i}` });
     }
   }

@@ -10,7 +10,7 @@ import { checkEvent, readEventName, type EventDecl } from "../codec/broker/typed
 import { ConfigError, DecodeError } from "../errors.js";
 import { printable, quoted, Warnings } from "../printable.js";
 import { ClusterTelemetry, limitHits, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
-import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
+import type { Counter, Gauge, MetricsRegistry } from "../telemetry/registry.js";
 import { parseEndpoint } from "../transport/endpoint.js";
 import { curveKeysFrom, HandshakeError, XPub, XSub, type PackedMessage, type ZmtpSocket } from "../transport/index.js";
 import { z } from "../codec/broker/types.js";
@@ -149,6 +149,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.xsub = new XSub({ receiveHighWaterMark: o.xsubRcvhwm, linger: 0, ipv6: o.ipv6, ...hb });
     const inLayout = cfg.layout?.nodes.some((n) => n.name === cfg.name) ?? false;
     this.pools = inLayout ? defaultPools(cfg.layout!, cfg.name, o.nodeTopicPrefix) : undefined;
+    // Whom this node sees up, one 0/1 series per layout peer (bounded by the layout): the web
+    // console's "who sees whom" matrix reads it from /metrics.
+    const peerUp = new Map<string, Gauge>();
+    if ((cfg.discovery ?? inLayout) && cfg.layout)
+      for (const n of cfg.layout.nodes)
+        if (n.name !== cfg.name) peerUp.set(n.name, this.registry.gauge("zeek_zmq_node_up", "1 while this node sees the peer up (node_up, no node_down since), by peer", { peer: n.name }));
     if (cfg.discovery ?? inLayout) {
       this.discovery = new Discovery(
         {
@@ -165,10 +171,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
           nodeUp: (name, id) => {
             this.clusterLog?.write({ ts: Date.now() / 1000, node: this.name, message: `got hello from ${name} (${id})` });
             for (const p of Object.values(this.pools ?? {})) p.markAlive(name);
+            peerUp.get(name)?.set(1);
             this.emit("node_up", name, id);
           },
           nodeDown: (name, id) => {
             for (const p of Object.values(this.pools ?? {})) p.markDead(name);
+            peerUp.get(name)?.set(0);
             this.emit("node_down", name, id);
           },
           // Zeek's discovery warnings, but a peer decides how many: rate-limited.
@@ -187,6 +195,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       (msg) => this.dispatch(msg),
       () => this.xsub.pending > 0 && this.pullXsub(),
     );
+    this.registry.callbackGauge("zeek_zmq_onloop_queue_length", "Received events waiting in the onloop queue for their handlers", () => this.onloop.length);
     this.monitor("xpub", this.xpub);
     // Losing the broker (restart, partition, our own freeze) loses every peer: Zeek would never
     // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so

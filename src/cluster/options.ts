@@ -40,7 +40,8 @@ export const ZEEK_XSUB_PORT_ENV = "ZEEK_CLUSTER_BACKEND_ZEROMQ_XSUB_PORT";
 
 /** Every ZEEK_* variable a zeek-zmq option or Zeek's backend reads (for checks and suggestions). */
 export function knownEnvNames(): string[] {
-  return [...OPTION_SPECS.map((s) => s.env), ZEEK_XPUB_PORT_ENV, ZEEK_XSUB_PORT_ENV];
+  // ZEEK_ZMQ_WEB_TOKEN: the web console's token (src/cli/console.ts), not a node option.
+  return [...OPTION_SPECS.map((s) => s.env), ZEEK_XPUB_PORT_ENV, ZEEK_XSUB_PORT_ENV, `${ENV_PREFIX}WEB_TOKEN`];
 }
 
 /** Where a value came from. */
