@@ -185,11 +185,12 @@ export function enumSet<const W extends string>(prefix: string, ...words: W[]): 
     expected,
     list: true,
     parse(raw) {
-      const text = typeof raw === "string" ? raw.trim().replace(/^\{(.*)\}$/s, "$1") : undefined;
-      const items: unknown = text !== undefined ? (text.trim() === "" ? [] : text.split(",")) : raw;
-      if (!Array.isArray(items) || !items.every((x) => typeof x === "string")) throw new BadOptionValue(expected);
+      // Flags may repeat, each "INFO,VERBOSE" or "{INFO, VERBOSE}"; layouts give a list.
+      const parts: unknown = typeof raw === "string" ? [raw] : raw;
+      if (!Array.isArray(parts) || !parts.every((x) => typeof x === "string")) throw new BadOptionValue(expected);
+      const items = (parts as string[]).flatMap((p) => p.trim().replace(/^\{(.*)\}$/s, "$1").split(",")).filter((x) => x.trim() !== "");
       const seen = new Set<string>();
-      for (const item of items as string[]) {
+      for (const item of items) {
         // Zeek's scripts spell them with their module too (Cluster::Telemetry::INFO).
         const v = item.trim().replace(prefix, "").toUpperCase();
         if (!(words as string[]).includes(v)) throw new BadOptionValue(v === "DEBUG" ? `${expected}; DEBUG (Zeek's message-size histograms) is not supported by zeek-zmq` : expected);

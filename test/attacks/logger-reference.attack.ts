@@ -1,6 +1,6 @@
 // The logger rows of the attack table against both columns: `zeek-zmq logger` and a libzmq PULL
 // stand-in (test/attacks/logger-helpers.ts) that receives every log-write and appends its payload
-// to a file. Each prints its figures (t.diagnostic) for RELIABILITY.md §7.2 and asserts the
+// to a file. Each prints its figures (t.diagnostic) for RELIABILITY.md section 7.2 and asserts the
 // zeek-zmq bounds; the stand-in's figures are recorded, not asserted (it has no limits to test).
 import assert from "node:assert/strict";
 import { readdirSync, statSync } from "node:fs";

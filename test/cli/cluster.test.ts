@@ -80,6 +80,8 @@ test("cluster - restarts nodes killed with SIGKILL (a worker, the manager and it
   const p = zeekZmq(t, ["cluster", "--status-every", "0"]);
   const pid = Number((await p.line(/^worker-1: starting \(pid (\d+)\)$/))[1]);
   await p.line(/^manager: node_up worker-1 \(/);
+  // Killed before it reported ready, it would be a node that never came up (which stops the cluster).
+  await p.line(/^worker-1: up \(id /);
   const from = p.out.length;
   process.kill(pid, "SIGKILL");
   await p.line(/^worker-1: crashed \(signal SIGKILL\); restart #1 in 0\.5 s$/, from);

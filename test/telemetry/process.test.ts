@@ -95,8 +95,12 @@ test("process metrics - the event-loop lag shows a blocked loop", async (t) => {
   await fetch(url); // starts a fresh lag window
   node.child.kill("SIGUSR2");
   await node.line(/^blocked$/);
-  const s = samples(await (await fetch(url)).text());
-  const max = s.get('nodejs_eventloop_lag_max_seconds{node="w"}')!;
+  // The histogram records the blocked interval when the loop's sampling timer next fires; on a
+  // loaded machine that can come after the scrape's request is read, so the spike shows in this
+  // window or the next one.
+  const lagMax = async () => samples(await (await fetch(url)).text()).get('nodejs_eventloop_lag_max_seconds{node="w"}')!;
+  let max = await lagMax();
+  if (max < 0.2) max = await lagMax();
   assert.ok(max >= 0.2 && max < 2, `lag max ${max}`);
   // The next window starts after the block: the spike is not reported again.
   const again = samples(await (await fetch(url)).text()).get('nodejs_eventloop_lag_max_seconds{node="w"}')!;
