@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { startBroker, zeekZmq } from "../cli/procs.js";
 
@@ -53,13 +53,12 @@ function tmpDir(t: TestContext): string {
 
 test("console - the README's demo: cluster --web serves the console; every node up and seen, each with metrics", async (t) => {
   const p = zeekZmq(t, ["cluster", "--web", "127.0.0.1:0", "--status-every", "0"]);
-  const logs = (await p.line(/; logs in (\S+)\/NODE\/$/))[1]!;
-  t.after(() => rmSync(dirname(logs), { recursive: true, force: true }));
   const url = (await p.line(/^console on (http:\/\/127\.0\.0\.1:\d+\/)$/))[1]!;
-  const s = await until("3 nodes up, seeing each other, with metrics and rates", url, (s) => s.rows.length === 3 && s.rows.every((r) => r["state"] === "up" && r["sees"] === "2/2" && r["metrics"] === "ok" && r["rss"] > 0) && (s.rows[0]!["in"] ?? 0) > 0);
+  const s = await until("4 nodes up (the demo's logger, manager and two workers), seeing each other, with metrics and rates", url, (s) => s.rows.length === 4 && s.rows.every((r) => r["state"] === "up" && r["sees"] === "3/3" && r["metrics"] === "ok" && r["rss"] > 0) && (s.rows.find((r) => r["name"] === "manager")?.["in"] ?? 0) > 0);
   assert.equal(s.title, "zeek-zmq cluster: demo");
   assert.equal(s.broker?.["source"], "manager", "the manager runs the broker; its counters come from its /metrics");
   assert.deepEqual(await p.stop("SIGINT"), { code: 0, signal: null });
+  assert.match(p.out.join("\n"), /^zeek-zmq cluster: all nodes stopped$/m);
 });
 
 test("console - standalone on separate node processes, through the broker's endpoints; a token file", async (t) => {
