@@ -3,6 +3,7 @@
 // the proxy counters on /metrics when asked, and runs until SIGINT/SIGTERM, then exits 0.
 import { Broker, brokerOptions } from "../cluster/broker.js";
 import { unhonouredOptionWarnings } from "../cluster/options.js";
+import { LIMIT_OPTION_FLAGS } from "../cluster/option-specs.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
 import { zeekRegistry } from "../telemetry/zeek-metrics.js";
 import { optionFlagValues, parseCommand, resolveCommandOptions, runCommand, stderrLine, stdoutLine, stopRequest, type Print } from "./args.js";
@@ -25,6 +26,9 @@ and their XPUB to its XSUB. Prints one line once bound, then runs until SIGINT/S
                           options; or ZEEK_CLUSTER_BACKEND_ZEROMQ_CURVE_* variables)
   --heartbeat-interval-ms N --heartbeat-timeout-ms N
                           ZMTP heartbeats to detect dead peers (zeek-zmq extension; default off)
+  --max-subscriptions-per-peer N --max-topic-length N --max-subscription-bytes N
+  --max-subscription-backlog N --max-connections N --idle-ping-interval-ms N --idle-ping-timeout-ms N
+                          limits on what peers can make the broker hold (docs/limits.md)
   -v, --verbose           print connections and disconnections on stderr
 Environment: ZEEK_ZMQ_LISTEN_XPUB_ENDPOINT, ZEEK_ZMQ_LISTEN_XSUB_ENDPOINT, ... (flags win).`;
 
@@ -46,6 +50,7 @@ export function runBroker(argv: string[], out: Print = stdoutLine, err: Print = 
       "curve-server-publickey": { type: "string" },
       "curve-client-publickey": { type: "string" },
       verbose: { type: "boolean", short: "v" },
+      ...Object.fromEntries(LIMIT_OPTION_FLAGS.map((f) => [f, { type: "string" as const }])),
     });
     if (args.flag("help")) {
       out(BROKER_USAGE);
@@ -61,7 +66,7 @@ export function runBroker(argv: string[], out: Print = stdoutLine, err: Print = 
 
     const stop = stopRequest();
     const registry = zeekRegistry("broker");
-    const broker = new Broker({ ...brokerOptions(options), registry });
+    const broker = new Broker({ ...brokerOptions(options), registry, warn: (line) => err(`zeek-zmq broker: warning: ${line}`) });
     if (args.flag("verbose")) broker.on("connection", (side, event, d) => err(`zeek-zmq broker: ${side} ${event} ${d.remote ?? ""} (${d.endpoint})`));
     let metrics: MetricsServer | undefined;
     try {

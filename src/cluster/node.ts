@@ -15,6 +15,7 @@ import { z } from "../codec/broker/types.js";
 import { Log, LogReceiver, LogSender, LogWriterManager, type LogBatchSink, type LogStream } from "../logging/index.js";
 import { brokerOptions, connectableEndpoint, isEphemeral } from "./broker.js";
 import { startBrokerThread, type BrokerThread } from "./broker-thread.js";
+import { LimitReporter } from "./limit-report.js";
 import { EventFramer } from "./event-framer.js";
 import { Discovery } from "./discovery.js";
 import { OnLoopQueue } from "./onloop.js";
@@ -160,6 +161,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       () => this.xsub.pending > 0 && this.pullXsub(),
     );
     this.monitor("xpub", this.xpub);
+    const limits = new LimitReporter(this.registry, (line) => this.warn(line));
+    limits.watch("xpub", this.xpub);
+    limits.watch("xsub", this.xsub);
     // Losing the broker (restart, partition, our own freeze) loses every peer: Zeek would never
     // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so
     // node_up comes again once the broker replays the cluster's subscriptions.

@@ -58,6 +58,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = Object.freeze([
   // zeek-zmq extensions (Zeek sets no ZMTP heartbeats): detect silently dead peers.
   spec("heartbeatIntervalMs", "heartbeat_interval_ms", { kind: "int", min: 0, max: INT32_MAX }),
   spec("heartbeatTimeoutMs", "heartbeat_timeout_ms", { kind: "int", min: -1, max: INT32_MAX }),
+  // zeek-zmq extensions: limits on what peers can make the broker hold (docs/limits.md).
+  spec("maxSubscriptionsPerPeer", "max_subscriptions_per_peer", { kind: "int", min: 0, max: INT32_MAX }),
+  spec("maxTopicLength", "max_topic_length", { kind: "int", min: 0, max: INT32_MAX }),
+  spec("maxSubscriptionBytes", "max_subscription_bytes", { kind: "int", min: 0, max: Number.MAX_SAFE_INTEGER }),
+  spec("maxSubscriptionBacklog", "max_subscription_backlog", { kind: "int", min: 0, max: Number.MAX_SAFE_INTEGER }),
+  spec("maxConnections", "max_connections", { kind: "int", min: 0, max: INT32_MAX }),
+  spec("idlePingIntervalMs", "idle_ping_interval_ms", { kind: "int", min: 0, max: INT32_MAX }),
+  spec("idlePingTimeoutMs", "idle_ping_timeout_ms", { kind: "int", min: 1, max: INT32_MAX }),
   spec("debugFlags", "debug_flags", { kind: "int", min: 0, max: 3 }),
   spec("helloExpiration", "hello_expiration", { kind: "seconds" }),
   spec("internalTopicPrefix", "internal_topic_prefix", { kind: "string", nonEmpty: true }),
@@ -70,6 +78,11 @@ export const OPTION_SPECS: readonly OptionSpec[] = Object.freeze([
   spec("metricsPort", "metrics_port", { kind: "port" }),
   spec("metricsAddress", "metrics_address", { kind: "string", nonEmpty: true }),
 ]);
+
+/** Flags of the broker's limits (for commands that list their flags, like `zeek-zmq broker`). */
+export const LIMIT_OPTION_FLAGS: readonly string[] = Object.freeze(
+  ["max_subscriptions_per_peer", "max_topic_length", "max_subscription_bytes", "max_subscription_backlog", "max_connections", "idle_ping_interval_ms", "idle_ping_timeout_ms"].map((z) => z.replaceAll("_", "-")),
+);
 
 /**
  * A `node:util` parseArgs `options` object for every option flag (all string-valued, e.g.

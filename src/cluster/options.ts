@@ -3,6 +3,7 @@
 // the environment and CLI flags. Precedence: CLI > env > file > layout-derived > default.
 
 import { ConfigError } from "../errors.js";
+import { SOCKET_DEFAULTS } from "../transport/index.js";
 import { type ClusterLayout, brokerEndpoints, connectLogEndpoints, findNode, listenLogEndpoint } from "./layout.js";
 import { OPTION_SPECS, type OptionSpec } from "./option-specs.js";
 import { DEFAULT_INTERNAL_TOPIC_PREFIX, DEFAULT_NODE_TOPIC_PREFIX, DEFAULT_NODEID_TOPIC_PREFIX } from "./topics.js";
@@ -65,6 +66,31 @@ export interface NodeOptions {
   readonly heartbeatIntervalMs: number;
   /** zeek-zmq extension `heartbeat_timeout_ms` (ZMQ_HEARTBEAT_TIMEOUT); -1 = the interval. @default -1 */
   readonly heartbeatTimeoutMs: number;
+  /**
+   * zeek-zmq extension `max_subscriptions_per_peer`: topics one node (a peer connected to the
+   * broker's XPUB) may hold; further subscriptions are refused and counted. A Zeek node holds
+   * about 10-30. 0 = no limit. @default 10000
+   */
+  readonly maxSubscriptionsPerPeer: number;
+  /** zeek-zmq extension `max_topic_length`: longest subscription topic in bytes (broker XPUB); 0 = no limit. @default 4096 */
+  readonly maxTopicLength: number;
+  /** zeek-zmq extension `max_subscription_bytes`: estimated memory of the broker's subscription table; 0 = no limit. @default 33554432 (32 MiB) */
+  readonly maxSubscriptionBytes: number;
+  /**
+   * zeek-zmq extension `max_subscription_backlog`: subscription changes the broker owes publishers
+   * that do not read them, all together; beyond it the longest-stalled one is disconnected. 0 = no limit. @default 250000
+   */
+  readonly maxSubscriptionBacklog: number;
+  /** zeek-zmq extension `max_connections`: connections per broker socket (ZMQ has none); 0 = no limit. @default 10000 */
+  readonly maxConnections: number;
+  /**
+   * zeek-zmq extension `idle_ping_interval_ms`: without heartbeats, a peer of the broker silent
+   * this long is sent a PING (libzmq always answers), and disconnected if it does not answer
+   * within `idle_ping_timeout_ms`; 0 = off. @default 60000
+   */
+  readonly idlePingIntervalMs: number;
+  /** zeek-zmq extension `idle_ping_timeout_ms`. @default 10000 */
+  readonly idlePingTimeoutMs: number;
   /** `debug_flags`: bitmask printed to stderr, 1 = poll, 2 = thread. @default 0 */
   readonly debugFlags: number;
   /** `hello_expiration`, in seconds: how long unmatched hello/subscription state is kept. @default 10 */
@@ -132,6 +158,13 @@ export const DEFAULT_NODE_OPTIONS: NodeOptions = Object.freeze({
   pollMaxMessages: DEFAULT_POLL_MAX_MESSAGES,
   heartbeatIntervalMs: 0,
   heartbeatTimeoutMs: -1,
+  maxSubscriptionsPerPeer: SOCKET_DEFAULTS.maxSubscriptionsPerPeer,
+  maxTopicLength: SOCKET_DEFAULTS.maxTopicLength,
+  maxSubscriptionBytes: SOCKET_DEFAULTS.maxSubscriptionBytes,
+  maxSubscriptionBacklog: SOCKET_DEFAULTS.maxSubscriptionBacklog,
+  maxConnections: SOCKET_DEFAULTS.maxConnections,
+  idlePingIntervalMs: SOCKET_DEFAULTS.idlePingInterval,
+  idlePingTimeoutMs: SOCKET_DEFAULTS.idlePingTimeout,
   debugFlags: 0,
   helloExpiration: DEFAULT_HELLO_EXPIRATION_S,
   internalTopicPrefix: DEFAULT_INTERNAL_TOPIC_PREFIX,
