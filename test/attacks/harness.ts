@@ -5,7 +5,7 @@
 // a bound, (b) a well-behaved pair keeps working during and after, (c) the metric counted it.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -121,14 +121,60 @@ export { zeekZmq };
  * commands, frames, subscriptions, and optionally never reads what the target sends back.
  */
 export class ZmtpAttacker {
-  /** Bytes the target sent us (counted, not kept). */
+  /** Bytes the target sent us (counted; kept only with `keep`). */
   received = 0;
   private closedP: Promise<void>;
+  private readonly chunks: Buffer[] | null;
 
-  private constructor(readonly sock: Socket) {
-    sock.on("data", (d: Buffer) => (this.received += d.length));
+  private constructor(
+    readonly sock: Socket,
+    keep = false,
+  ) {
+    this.chunks = keep ? [] : null;
+    sock.on("data", (d: Buffer) => {
+      this.received += d.length;
+      this.chunks?.push(d);
+    });
     sock.on("error", () => {});
     this.closedP = new Promise((r) => sock.once("close", () => r()));
+  }
+
+  /** Everything the target sent (greeting included); only with `keep: true`. */
+  bytes(): Buffer {
+    if (this.chunks === null) throw new Error("ZmtpAttacker: connect with { keep: true } to keep the bytes");
+    return Buffer.concat(this.chunks);
+  }
+
+  /** Starts reading again after `read: false`. */
+  resume(): void {
+    this.sock.resume();
+  }
+
+  /**
+   * Listens on 127.0.0.1 for one connection from the target (a socket that connects, e.g. an
+   * XSUB dialing its publishers) and handshakes as `socketType`; options as connect().
+   */
+  static async serve(socketType: string, opts: { read?: boolean; keep?: boolean } = {}): Promise<{ endpoint: string; peer: Promise<ZmtpAttacker>; close: () => void }> {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const endpoint = `tcp://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const peer = new Promise<ZmtpAttacker>((resolve, reject) => {
+      server.once("connection", (sock: Socket) => {
+        const a = new ZmtpAttacker(sock, opts.keep);
+        a.handshake(socketType, endpoint, opts.read).then(() => resolve(a), reject);
+      });
+    });
+    return { endpoint, peer, close: () => server.close() };
+  }
+
+  private async handshake(socketType: string, endpoint: string, read?: boolean): Promise<void> {
+    const sock = this.sock;
+    sock.write(NULL_GREETING);
+    sock.write(READY(socketType));
+    // The target's greeting + READY is at least 64 + 27 bytes.
+    await until(`${socketType} handshake with ${endpoint}`, () => this.received, (n) => n >= 64 + 27 || sock.destroyed);
+    if (sock.destroyed) throw new Error(`the target closed the connection during the handshake (${endpoint})`);
+    if (read === false) sock.pause();
   }
 
   /**
@@ -136,18 +182,13 @@ export class ZmtpAttacker {
    * XPUB, "XPUB" against its XSUB, "PUSH" against a logger's PULL). With `read: false` the
    * attacker stops reading right after the handshake (the target's writes back up).
    */
-  static async connect(endpoint: string, socketType: string, opts: { read?: boolean } = {}): Promise<ZmtpAttacker> {
+  static async connect(endpoint: string, socketType: string, opts: { read?: boolean; keep?: boolean; localAddress?: string } = {}): Promise<ZmtpAttacker> {
     const m = /^tcp:\/\/\[?([^\]]+)\]?:(\d+)$/.exec(endpoint);
     if (!m) throw new Error(`not a tcp endpoint: ${endpoint}`);
-    const sock = connect({ host: m[1]!, port: Number(m[2]) });
+    const sock = connect({ host: m[1]!, port: Number(m[2]), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     await new Promise<void>((res, rej) => sock.once("connect", () => res()).once("error", rej));
-    const a = new ZmtpAttacker(sock);
-    // Greeting, then READY; the target's greeting + READY is at least 64 + 27 bytes.
-    sock.write(NULL_GREETING);
-    sock.write(READY(socketType));
-    await until(`${socketType} handshake with ${endpoint}`, () => a.received, (n) => n >= 64 + 27 || sock.destroyed);
-    if (sock.destroyed) throw new Error(`the target closed the connection during the handshake (${endpoint})`);
-    if (opts.read === false) sock.pause();
+    const a = new ZmtpAttacker(sock, opts.keep);
+    await a.handshake(socketType, endpoint, opts.read);
     return a;
   }
 
@@ -226,6 +267,59 @@ export class ZmtpAttacker {
   close(): void {
     this.sock.destroy();
   }
+}
+
+// ---- reading what a target sent ---------------------------------------------------------------
+
+/** One ZMTP frame of a byte stream (after the 64-byte greeting). */
+export interface RawFrame {
+  command: boolean;
+  more: boolean;
+  /** Command name, or "" for a data frame. */
+  name: string;
+  /** Command data or frame body. */
+  body: Buffer;
+}
+
+/** The complete frames in `bytes` (a ZMTP stream without its greeting); a partial last frame is left out. */
+export function parseFrames(bytes: Buffer): RawFrame[] {
+  const out: RawFrame[] = [];
+  let p = 0;
+  while (p + 2 <= bytes.length) {
+    const flags = bytes[p]!;
+    const long = (flags & 2) !== 0;
+    if (long && p + 9 > bytes.length) break;
+    const size = long ? Number(bytes.readBigUInt64BE(p + 1)) : bytes[p + 1]!;
+    const start = p + (long ? 9 : 2);
+    if (start + size > bytes.length) break;
+    const body = bytes.subarray(start, start + size);
+    if (flags & 4) {
+      const n = body[0]!;
+      out.push({ command: true, more: false, name: body.toString("latin1", 1, 1 + n), body: body.subarray(1 + n) });
+    } else out.push({ command: false, more: (flags & 1) !== 0, name: "", body });
+    p = start + size;
+  }
+  return out;
+}
+
+/**
+ * The subscription set a peer ends up with after receiving `bytes` (greeting included): SUBSCRIBE
+ * and CANCEL commands and 01/00+topic data frames applied in order, as a set (latin1 topics).
+ */
+export function subscriptionSet(bytes: Buffer): Set<string> {
+  const set = new Set<string>();
+  let first = true;
+  for (const f of parseFrames(bytes.subarray(64))) {
+    const single = first && !f.more;
+    if (!f.command) first = !f.more;
+    if (f.command && f.name === "SUBSCRIBE") set.add(f.body.toString("latin1"));
+    else if (f.command && f.name === "CANCEL") set.delete(f.body.toString("latin1"));
+    else if (!f.command && single && f.body.length > 0 && f.body[0]! <= 1) {
+      if (f.body[0] === 1) set.add(f.body.toString("latin1", 1));
+      else set.delete(f.body.toString("latin1", 1));
+    }
+  }
+  return set;
 }
 
 // ---- a well-behaved pub/sub pair through a broker --------------------------------------------
