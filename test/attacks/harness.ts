@@ -4,7 +4,7 @@
 // attacks it over real TCP with a raw ZMTP peer, and asserts (a) the target's RSS growth stays under
 // a bound, (b) a well-behaved pair keeps working during and after, (c) the metric counted it.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -322,6 +322,13 @@ export function subscriptionSet(bytes: Buffer): Set<string> {
   return set;
 }
 
+// ---- well-behaved peers --------------------------------------------------------------------
+
+/** A well-behaved pair that proves the target still serves: `check` resolves once `n` fresh messages went through. */
+export interface Checkable {
+  check(n?: number, ms?: number): Promise<void>;
+}
+
 // ---- a well-behaved pub/sub pair through a broker --------------------------------------------
 
 /**
@@ -329,7 +336,7 @@ export function subscriptionSet(bytes: Buffer): Set<string> {
  * subscribed to `topic`). `check()` proves the path works: it publishes until the subscriber has
  * received `n` fresh messages, within the time limit.
  */
-export class GoodPair {
+export class GoodPair implements Checkable {
   private seq = 0;
   private constructor(
     private readonly pub: zmq.Publisher,
@@ -370,5 +377,199 @@ export class GoodPair {
         if ((e as { code?: string }).code !== "EAGAIN") throw e;
       }
     }
+  }
+}
+
+// ---- running one attack against one target and measuring it -----------------------------------
+
+export interface AttackResult {
+  impl: string;
+  /** Target RSS before the attack, MB. */
+  rssBeforeMb: number;
+  /** Highest RSS seen during and right after the attack (sampled, and VmHWM if it rose), MB. */
+  rssMaxMb: number;
+  /** RSS once the attack is over (its connections closed), MB. */
+  rssAfterMb: number;
+  /** rssMaxMb - rssBeforeMb. */
+  growthMb: number;
+  /** The well-behaved pair delivered during the attack / after it. */
+  pairDuring: boolean;
+  pairAfter: boolean;
+  /** The target process is still running. */
+  alive: boolean;
+  /** Seconds the attack itself took. */
+  seconds: number;
+}
+
+/**
+ * Runs `attack` against `pid` while a well-behaved `pair` keeps checking, and measures the RSS.
+ * Never throws for the pair or the target failing (the libzmq column records that); the caller
+ * asserts on the result. `cleanup` (closing the attack's connections) runs before "after".
+ */
+export async function runAttack(
+  t: TestContext,
+  row: string,
+  target: { impl: string; pid: number; proc?: { child: { exitCode: number | null; signalCode: NodeJS.Signals | null } } },
+  pair: Checkable | null,
+  attack: () => Promise<unknown>,
+  cleanup: () => void | Promise<void> = () => {},
+  opts: { pairMs?: number } = {},
+): Promise<AttackResult> {
+  const pairMs = opts.pairMs ?? 15_000;
+  const before = memory(target.pid);
+  let max = before.rssMb;
+  const sampler = setInterval(() => {
+    try {
+      max = Math.max(max, memory(target.pid).rssMb);
+    } catch {
+      // the target exited
+    }
+  }, 50);
+  const t0 = performance.now();
+  let attacking = true;
+  // During: the pair keeps checking (10 messages at a time) until the attack is over.
+  const during = (async () => {
+    if (pair === null) return true;
+    try {
+      do await pair.check(10, pairMs);
+      while (attacking);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  try {
+    await attack();
+  } finally {
+    attacking = false;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const pairDuring = await during;
+  await cleanup();
+  let alive = target.proc === undefined || (target.proc.child.exitCode === null && target.proc.child.signalCode === null);
+  let pairAfter = false;
+  if (alive && pair !== null) pairAfter = await pair.check(10, pairMs).then(() => true, () => false);
+  clearInterval(sampler);
+  alive = target.proc === undefined || (target.proc.child.exitCode === null && target.proc.child.signalCode === null);
+  let after = { rssMb: NaN, peakMb: NaN };
+  if (alive) {
+    after = memory(target.pid);
+    if (after.peakMb > before.peakMb) max = Math.max(max, after.peakMb);
+    max = Math.max(max, after.rssMb);
+  }
+  const r: AttackResult = {
+    impl: target.impl,
+    rssBeforeMb: before.rssMb,
+    rssMaxMb: max,
+    rssAfterMb: after.rssMb,
+    growthMb: max - before.rssMb,
+    pairDuring,
+    pairAfter,
+    alive,
+    seconds,
+  };
+  t.diagnostic(
+    `RESULT ${row} impl=${r.impl} rss_before_mb=${r.rssBeforeMb.toFixed(0)} rss_max_mb=${r.rssMaxMb.toFixed(0)} rss_after_mb=${r.rssAfterMb.toFixed(0)} growth_mb=${r.growthMb.toFixed(0)} pair_during=${pairDuring ? "ok" : "broken"} pair_after=${pairAfter ? "ok" : "broken"} alive=${alive} attack_s=${seconds.toFixed(1)}`,
+  );
+  return r;
+}
+
+/** Random bytes as a topic (printable enough not to matter, unique enough never to share a prefix). */
+export function randomTopic(len: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(len);
+  let x = (seed * 2654435761 + 1) >>> 0 || 1;
+  for (let i = 0; i < len; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = 0x21 + ((x >>> 0) % 94);
+  }
+  return b;
+}
+
+// ---- log receivers: zeek-zmq logger and a libzmq PULL stand-in -------------------------------
+
+export interface PullTarget {
+  impl: "zeek-zmq" | "libzmq PULL";
+  pid: number;
+  endpoint: string;
+  metricsUrl?: string;
+  proc: CliProc;
+  /** Messages received so far (libzmq stand-in: from its stdout; zeek-zmq: batches on /metrics). */
+  received(): Promise<number>;
+}
+
+/** `zeek-zmq logger` on a free loopback port with /metrics, writing into a temporary directory. */
+export async function startTsLogger(t: TestContext, extra: string[] = []): Promise<PullTarget> {
+  const dir = mkdtempSync(join(tmpdir(), "zeek-zmq-attack-logs-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const proc = zeekZmq(t, ["logger", "--listen", "tcp://127.0.0.1:0", "--dir", dir, "--metrics-port", "0", ...extra]);
+  const ep = await proc.line(/^listening on (\S+)$/);
+  const m = await proc.line(/^metrics on (\S+)$/);
+  const metricsUrl = m[1]!;
+  return { impl: "zeek-zmq", pid: proc.child.pid!, endpoint: ep[1]!, metricsUrl, proc, received: () => metric(metricsUrl, "zeek_logger_received_batches_total") };
+}
+
+const PULL_STANDIN = `
+const zmq = require("zeromq");
+(async () => {
+  const pull = new zmq.Pull({ receiveHighWaterMark: 1000 });
+  await pull.bind("tcp://127.0.0.1:*");
+  console.log("listening on " + pull.lastEndpoint);
+  let n = 0, shown = -1;
+  setInterval(() => { if (n !== shown) { shown = n; console.log("received " + n); } }, 20);
+  for await (const _ of pull) n++;
+})();`;
+
+/** A libzmq PULL (the zeromq package) in a child process: what a logger's socket is in Zeek. */
+export async function startNativePull(t: TestContext): Promise<PullTarget> {
+  const child = spawn(process.execPath, ["-e", PULL_STANDIN], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  const proc = new CliProc(child, "libzmq PULL");
+  const ep = await proc.line(/^listening on (\S+)$/);
+  const received = async (): Promise<number> => {
+    for (let i = proc.out.length - 1; i >= 0; i--) {
+      const m = /^received (\d+)$/.exec(proc.out[i]!);
+      if (m) return Number(m[1]);
+    }
+    return 0;
+  };
+  return { impl: "libzmq PULL", pid: child.pid!, endpoint: ep[1]!, proc, received };
+}
+
+/** The first log-write batch of the real Zeek capture: what a well-behaved sender sends. */
+export function logBatch(): Buffer[] {
+  const line = readFileSync(join(ROOT, "fixtures/zeek-8.2.2/logs/logs.capture.jsonl"), "utf8")
+    .split("\n")
+    .find((l) => l.includes('"pull"'))!;
+  return (JSON.parse(line) as { parts: string[] }).parts.map((h) => Buffer.from(h, "hex"));
+}
+
+/** A libzmq PUSH sending real log batches to a PullTarget; check() waits until they are counted. */
+export class GoodSender implements Checkable {
+  private constructor(
+    private readonly push: zmq.Push,
+    private readonly target: PullTarget,
+    private readonly batch: Buffer[],
+  ) {}
+
+  static async start(t: TestContext, target: PullTarget): Promise<GoodSender> {
+    const push = new zmq.Push({ linger: 0, sendTimeout: 2000 });
+    t.after(() => push.close());
+    push.connect(target.endpoint);
+    const s = new GoodSender(push, target, logBatch());
+    await s.check(1);
+    return s;
+  }
+
+  async check(n = 10, ms = WAIT_MS): Promise<void> {
+    const t0 = Date.now();
+    const base = await this.target.received();
+    for (let i = 0; i < n; i++) {
+      await this.push.send(this.batch);
+    }
+    await until(`${n} batches received by ${this.target.impl}`, () => this.target.received(), (v) => v >= base + n, Math.max(1, ms - (Date.now() - t0)));
   }
 }

@@ -1,0 +1,114 @@
+// The broker and transport rows of issue 11 as functions of their size: test/attacks/broker-*.attack.ts
+// run them at the issue's sizes against zeek-zmq and libzmq (npm run test:attacks), broker.test.ts
+// at a few seconds' worth in npm test. Each returns its measurements; the caller asserts.
+import type { TestContext } from "node:test";
+import {
+  type AttackResult,
+  type BrokerTarget,
+  type Checkable,
+  GoodPair,
+  GoodSender,
+  type PullTarget,
+  ZmtpAttacker,
+  metric,
+  randomTopic,
+  runAttack,
+} from "./harness.js";
+
+export const LIMIT_HITS = "zeek_zmq_limit_hits_total";
+
+/** The limit counter of a zeek-zmq target for `reason` (0 for libzmq, which has none). */
+export async function hits(target: { metricsUrl?: string }, reason: string): Promise<number> {
+  return target.metricsUrl === undefined ? 0 : metric(target.metricsUrl, LIMIT_HITS, { reason });
+}
+
+export interface RowResult extends AttackResult {
+  /** Limit hits counted by the target during the row, by reason. */
+  counted: Record<string, number>;
+}
+
+async function counted(target: { metricsUrl?: string; proc?: { child: { exitCode: number | null } } }, reasons: string[], before: Record<string, number>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const r of reasons) out[r] = target.proc?.child.exitCode === null || target.proc === undefined ? (await hits(target, r)) - (before[r] ?? 0) : NaN;
+  return out;
+}
+
+async function snapshot(target: { metricsUrl?: string }, reasons: string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const r of reasons) out[r] = await hits(target, r);
+  return out;
+}
+
+/**
+ * A peer that never reads sends `n` PINGs (9 bytes each) to a broker's XSUB, as an XPUB. Before
+ * the fix every PING queued a PONG: 10M PINGs took the broker from 57 to 1,613 MB, for good.
+ */
+export async function pingFloodBroker(t: TestContext, target: BrokerTarget, n: number): Promise<RowResult> {
+  const pair = await GoodPair.start(t, target);
+  return pingFlood(t, `ping-flood-broker n=${n}`, target, target.xsub, "XPUB", pair, n);
+}
+
+/** The same against a log receiver's PULL, as a PUSH (the logger: +755 MB for 40 MB of PINGs). */
+export async function pingFloodPull(t: TestContext, target: PullTarget, n: number): Promise<RowResult> {
+  const sender = await GoodSender.start(t, target);
+  return pingFlood(t, `ping-flood-pull n=${n}`, target, target.endpoint, "PUSH", sender, n);
+}
+
+async function pingFlood(t: TestContext, row: string, target: { impl: string; pid: number; metricsUrl?: string; proc: BrokerTarget["proc"] }, endpoint: string, as: string, pair: Checkable, n: number): Promise<RowResult> {
+  const reasons = ["max_connections", "idle_ping_timeout"];
+  const before = await snapshot(target, reasons);
+  const a = await ZmtpAttacker.connect(endpoint, as, { read: false });
+  const ping = a.ping();
+  let sent = 0;
+  const r = await runAttack(t, row, target, pair, async () => {
+    sent = await a.flood(n, () => ping, { chunkBytes: 256 * 1024, stallMs: 3000 });
+  }, () => a.close());
+  t.diagnostic(`${row}: ${sent} of ${n} PINGs written${sent < n ? " (then the target stopped reading)" : ""}`);
+  return { ...r, counted: await counted(target, reasons, before) };
+}
+
+/**
+ * One peer subscribes `n` topics of `len` random bytes at the broker's XPUB (as an XSUB), while a
+ * zeek-zmq node is connected downstream (the broker forwards subscriptions to every node's XPUB).
+ * Before the fix: 2,000 x 1,000 bytes took the broker from 58 to 540 MB (25,000: out of memory),
+ * and 200,000 x 16 bytes +694 MB with the pair starved.
+ */
+export async function subscriptionFlood(
+  t: TestContext,
+  target: BrokerTarget,
+  n: number,
+  len: number,
+  opts: { connections?: number; node?: { pid: number } } = {},
+): Promise<RowResult & { nodeGrowthMb?: number }> {
+  const reasons = ["max_subscriptions_per_peer", "max_topic_length", "max_subscription_bytes"];
+  const pair = await GoodPair.start(t, target);
+  const before = await snapshot(target, reasons);
+  const conns = opts.connections ?? 1;
+  const attackers = await Promise.all(Array.from({ length: conns }, () => ZmtpAttacker.connect(target.xpub, "XSUB")));
+  const nodeBefore = opts.node ? (await import("./harness.js")).memory(opts.node.pid).rssMb : 0;
+  let nodeMax = nodeBefore;
+  const r = await runAttack(
+    t,
+    `subscribe-flood n=${n} len=${len} connections=${conns}`,
+    target,
+    pair,
+    async () => {
+      const per = Math.ceil(n / conns);
+      await Promise.all(
+        attackers.map((a, k) => a.flood(Math.min(per, n - k * per), (i) => a.subscribe(randomTopic(len, k * per + i)), { chunkBytes: 256 * 1024, stallMs: 5000 })),
+      );
+      // Let the broker digest and forward what it accepted before measuring the node.
+      await new Promise((res) => setTimeout(res, 1000));
+      if (opts.node) nodeMax = Math.max(nodeMax, (await import("./harness.js")).memory(opts.node.pid).rssMb);
+    },
+    () => {
+      for (const a of attackers) a.close();
+    },
+  );
+  const out: RowResult & { nodeGrowthMb?: number } = { ...r, counted: await counted(target, reasons, before) };
+  if (opts.node) {
+    out.nodeGrowthMb = nodeMax - nodeBefore;
+    t.diagnostic(`subscribe-flood: downstream zeek-zmq node grew ${out.nodeGrowthMb.toFixed(0)} MB`);
+  }
+  return out;
+}
