@@ -112,3 +112,57 @@ export async function subscriptionFlood(
   }
   return out;
 }
+
+export interface CancelResult extends RowResult {
+  /** The manager raised node_down for the live worker. */
+  nodeDown: boolean;
+  /** A message from the manager to the worker's nodeid topic arrived after the attack. */
+  delivered: boolean;
+}
+
+/**
+ * Row "one CANCEL for another node's zeek.cluster.nodeid.<id>. topic": a manager and a worker (real
+ * node processes with discovery) through the broker; an attacker at the broker's XPUB cancels the
+ * worker's nodeid topic. Before the fix the whole cluster raised node_down for the live worker
+ * and never node_up again. Asserted by the caller: no node_down, the manager still reaches the
+ * worker's nodeid topic, and the refusal is counted.
+ */
+export async function foreignCancel(t: TestContext, target: BrokerTarget): Promise<CancelResult> {
+  const { startNode } = await import("../cluster/helpers/procs.js");
+  const layout: [string, "manager" | "worker"][] = [
+    ["manager", "manager"],
+    ["worker-1", "worker"],
+  ];
+  const manager = await startNode({ name: "manager", layout }, target);
+  t.after(() => manager.kill());
+  const worker = await startNode({ name: "worker-1", layout }, target);
+  t.after(() => worker.kill());
+  await manager.wait("node_up", (l) => l["name"] === "worker-1");
+  await worker.wait("node_up", (l) => l["name"] === "manager");
+  const topic = `zeek.cluster.nodeid.${worker.id}.`;
+  const pair = await GoodPair.start(t, target);
+  const reasons = ["cancel_not_subscribed"];
+  const before = await snapshot(target, reasons);
+  const downsBefore = manager.all("node_down").length;
+  let attacker: ZmtpAttacker | null = null;
+  const r = await runAttack(t, "foreign-cancel", target, pair, async () => {
+    attacker = await ZmtpAttacker.connect(target.xpub, "XSUB");
+    await attacker.write(attacker.cancel(topic));
+    // zeek-zmq: wait until the refusal is counted; libzmq counts nothing, the pair's round trip orders it.
+    if (target.metricsUrl !== undefined) {
+      const { until } = await import("./harness.js");
+      await until("the refused CANCEL to be counted", () => hits(target, "cancel_not_subscribed"), (v) => v > before["cancel_not_subscribed"]!);
+    }
+  }, () => attacker?.close());
+  // The manager publishes to the worker's own topic; the worker receives it only if the
+  // manager's XPUB still holds the subscription.
+  const from = worker.lines.length;
+  let delivered = false;
+  for (let i = 0; i < 20 && !delivered; i++) {
+    await manager.command({ cmd: "msg", topic, s: `after-cancel-${i}` }, "sent");
+    delivered = await worker.wait("event", (l) => l["name"] === "Test::msg", from, 250).then(() => true, () => false);
+  }
+  const nodeDown = manager.all("node_down").slice(downsBefore).some((l) => l["name"] === "worker-1");
+  t.diagnostic(`foreign-cancel impl=${target.impl}: node_down for the live worker=${nodeDown}, manager -> worker nodeid topic delivered=${delivered}`);
+  return { ...r, counted: await counted(target, reasons, before), nodeDown, delivered };
+}

@@ -440,6 +440,12 @@ export async function runAttack(
   })();
   try {
     await attack();
+  } catch (e) {
+    clearInterval(sampler);
+    attacking = false;
+    await during;
+    await cleanup();
+    throw e;
   } finally {
     attacking = false;
   }
