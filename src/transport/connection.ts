@@ -3,7 +3,7 @@
 // frames are parsed zero-copy and handed to the owner. Heartbeats (PING/PONG) per RFC 37.
 import type { Socket as NetSocket } from "node:net";
 import { DecodeError } from "../errors.js";
-import { FrameParser, type FrameSink, encodeCommand, encodeFrame, encodePing, parsePing } from "./frame.js";
+import { FLAG_COMMAND, FrameParser, type FrameSink, encodeCommand, encodeFrame, encodePing, headerSize, parsePing, writeHeader } from "./frame.js";
 import { GREETING_SIZE, SIGNATURE_SIZE, checkSignature, encodeGreeting, parseGreeting } from "./greeting.js";
 import { type FrameCodec, HandshakeError, type Mechanism, type MechanismSession } from "./mechanism.js";
 import { Opener, sealCommand } from "./sealed.js";
@@ -17,6 +17,41 @@ import { PEER_HAS, WANT } from "./pipe.js";
 
 /** TTL 0, no context. */
 const IDLE_PING = Buffer.from([0, 0]);
+/** Bytes of commands per write when a subscription backlog is flushed. */
+const COMMAND_BATCH = 64 * 1024;
+
+/** Commands with Latin-1 string data encoded back to back and written in 64 KiB writes. */
+class CommandBatch {
+  private buf: Buffer | null = null;
+  private pos = 0;
+  constructor(private readonly socket: NetSocket) {}
+
+  add(name: string, data: string): void {
+    const body = 1 + name.length + data.length;
+    const need = headerSize(body) + body;
+    if (this.buf === null || this.pos + need > this.buf.length) {
+      this.end();
+      this.buf = Buffer.allocUnsafe(Math.max(COMMAND_BATCH, need));
+    }
+    const buf = this.buf;
+    let pos = writeHeader(buf, this.pos, FLAG_COMMAND, body);
+    buf[pos++] = name.length;
+    pos += buf.write(name, pos, "latin1");
+    pos += buf.write(data, pos, "latin1");
+    this.pos = pos;
+  }
+
+  /** True once the socket pushes back (a batch is written whenever its buffer is full). */
+  full(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  end(): void {
+    if (this.buf !== null && this.pos > 0) this.socket.write(this.buf.subarray(0, this.pos));
+    this.buf = null;
+    this.pos = 0;
+  }
+}
 import { quoted } from "../printable.js";
 
 
@@ -270,23 +305,38 @@ export class Connection implements FrameSink {
    * the coalesced changes since, each only if it changes what the peer holds.
    */
   private flushSubscriptions(pipe: Pipe): void {
-    const replay = pipe.replay;
-    if (replay !== null) {
-      while (pipe.replayAt < replay.length) {
-        if (this.socket.writableNeedDrain) return;
-        this.writeSubscription(true, Buffer.from(replay[pipe.replayAt++]!, "latin1"));
+    // In the clear to a ZMTP 3.1 peer, many commands go out in one buffer per write (a replay of a
+    // large set to many peers must not make a Buffer per topic); otherwise one by one.
+    const batch = this.codec === null && this.peerMinor >= 1 ? new CommandBatch(this.socket) : null;
+    const write = (subscribe: boolean, topic: string): void => {
+      if (batch !== null) batch.add(subscribe ? "SUBSCRIBE" : "CANCEL", topic);
+      else this.writeSubscription(subscribe, Buffer.from(topic, "latin1"));
+    };
+    const full = (): boolean => (batch !== null ? batch.full() : this.socket.writableNeedDrain);
+    if (full()) return;
+    // Progress: the peer is slow at worst, not stalled.
+    pipe.behindSince = performance.now();
+    try {
+      const replay = pipe.replay;
+      if (replay !== null) {
+        while (pipe.replayAt < replay.length) {
+          if (full()) return;
+          write(true, replay[pipe.replayAt++]!);
+        }
+        pipe.replay = null;
       }
-      pipe.replay = null;
+      const subs = pipe.subs;
+      if (subs === null) return;
+      for (const [topic, state] of subs) {
+        if (full()) return;
+        subs.delete(topic);
+        const want = (state & WANT) !== 0;
+        if (want !== ((state & PEER_HAS) !== 0)) write(want, topic);
+      }
+      pipe.subs = null;
+    } finally {
+      batch?.end();
     }
-    const subs = pipe.subs;
-    if (subs === null) return;
-    for (const [topic, state] of subs) {
-      if (this.socket.writableNeedDrain) return;
-      subs.delete(topic);
-      const want = (state & WANT) !== 0;
-      if (want !== ((state & PEER_HAS) !== 0)) this.writeSubscription(want, Buffer.from(topic, "latin1"));
-    }
-    pipe.subs = null;
   }
 
   /** Our writes wait in user space: the peer is not reading (fast enough). */

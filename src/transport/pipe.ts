@@ -106,7 +106,7 @@ export class Pipe {
   /** XSUB: the sorted subscription set being replayed since the connection (shared, never modified), and the next index. */
   replay: readonly string[] | null = null;
   replayAt = 0;
-  /** XSUB: when this pipe last started to owe subscription changes (to find the longest-stalled peer). */
+  /** XSUB: when this pipe started to owe subscription changes or last took some (to find the longest-stalled peer). */
   behindSince = 0;
 
   constructor(

@@ -17,6 +17,8 @@ import type { SocketType } from "./types.js";
 
 /** The backlog total is recomputed after this many new backlog entries. */
 const BACKLOG_CHECK_EVERY = 1024;
+/** A peer that took no subscription change for this long is stalled (before that it may just not have read yet). */
+const STALLED_MS = 1000;
 
 export class XSub extends ZmtpSocket {
   readonly type: SocketType = "XSUB";
@@ -25,6 +27,7 @@ export class XSub extends ZmtpSocket {
   /** Sorted topics of `subscriptions`, shared by replays; null once the set changed. */
   private snapshot: readonly string[] | null = null;
   private backlogAdds = 0;
+  private checkScheduled = false;
 
   /**
    * Sends a message upstream to every publisher. A single frame 01+topic subscribes (always
@@ -112,14 +115,28 @@ export class XSub extends ZmtpSocket {
     pipe.replayAt = 0;
     pipe.behindSince = performance.now();
     this.backlogAdds += this.snapshot.length;
-    if (this.backlogAdds >= BACKLOG_CHECK_EVERY) this.checkBacklog();
+    // Checked once the replay had its first chance to be written (the handshake flushes it).
+    if (this.backlogAdds >= BACKLOG_CHECK_EVERY) this.scheduleCheck(0);
   }
 
-  /** Disconnects the longest-stalled peers while all backlogs together exceed maxSubscriptionBacklog. */
+  private scheduleCheck(ms: number): void {
+    if (this.checkScheduled) return;
+    this.checkScheduled = true;
+    const t = setTimeout(() => {
+      this.checkScheduled = false;
+      this.checkBacklog();
+    }, ms);
+    t.unref();
+  }
+
+  /**
+   * Disconnects the longest-stalled peers (no subscription written to them for the longest time)
+   * while all backlogs together exceed maxSubscriptionBacklog.
+   */
   private checkBacklog(): void {
     this.backlogAdds = 0;
     const max = this.opts.maxSubscriptionBacklog;
-    if (max <= 0) return;
+    if (max <= 0 || this.closed) return;
     let total = 0;
     const behind: Pipe[] = [];
     for (const pipe of this.pipes) {
@@ -131,12 +148,18 @@ export class XSub extends ZmtpSocket {
     }
     if (total <= max) return;
     behind.sort((a, b) => a.behindSince - b.behindSince);
+    const now = performance.now();
     for (const pipe of behind) {
       if (total <= max) break;
+      if (now - pipe.behindSince < STALLED_MS) {
+        // Over the limit, but nobody is stalled yet: look again when the oldest would be.
+        this.scheduleCheck(STALLED_MS - (now - pipe.behindSince));
+        break;
+      }
       const n = pipe.backlog;
       total -= n;
       const conn = pipe.conn!;
-      const detail = `disconnected ${conn.remote}: it has not read ${n} subscription changes for ${Math.round(performance.now() - pipe.behindSince)} ms, and peers owe ${total + n} in all (maxSubscriptionBacklog ${max})`;
+      const detail = `disconnected ${conn.remote}: it owes ${n} subscription changes and took none for ${Math.round(performance.now() - pipe.behindSince)} ms; peers owed ${total + n} in all (maxSubscriptionBacklog ${max})`;
       conn.fail(new HandshakeError("limit", detail, { limit: "max_subscription_backlog" }));
     }
   }

@@ -166,3 +166,69 @@ export async function foreignCancel(t: TestContext, target: BrokerTarget): Promi
   t.diagnostic(`foreign-cancel impl=${target.impl}: node_down for the live worker=${nodeDown}, manager -> worker nodeid topic delivered=${delivered}`);
   return { ...r, counted: await counted(target, reasons, before), nodeDown, delivered };
 }
+
+export interface ChurnResult extends RowResult {
+  /** The stalled peer, once it read again, held exactly the broker's subscription set. */
+  exactSet: boolean;
+  /** Bytes of subscription traffic the stalled peer received in all. */
+  stalledBytes: number;
+}
+
+/**
+ * Row "SUBSCRIBE/CANCEL churn while another peer on the XSUB side never reads": an attacker at the
+ * XPUB subscribes and cancels `n` distinct topics of `len` bytes (then keeps `keep` of them), while
+ * a peer at the XSUB (as an XPUB, i.e. a publisher) never reads. Before the fix the broker went
+ * from 57 to 1,221 MB. Then the stalled peer reads again and must end with exactly the broker's set.
+ */
+export async function churnWithStalledPeer(t: TestContext, target: BrokerTarget, n: number, len: number, keep = 100): Promise<ChurnResult> {
+  const { subscriptionSet, until } = await import("./harness.js");
+  const pair = await GoodPair.start(t, target, "good.pair.");
+  const reasons = ["max_subscription_backlog"];
+  const before = await snapshot(target, reasons);
+  const stalled = await ZmtpAttacker.connect(target.xsub, "XPUB", { read: false, keep: true });
+  const attacker = await ZmtpAttacker.connect(target.xpub, "XSUB");
+  const expected = new Set<string>(["good.pair."]);
+  let exactSet = false;
+  const r = await runAttack(t, `churn-stalled-peer n=${n} len=${len}`, target, pair, async () => {
+    await attacker.flood(2 * n, (i) => (i % 2 === 0 ? attacker.subscribe(randomTopic(len, i >> 1)) : attacker.cancel(randomTopic(len, i >> 1))), { chunkBytes: 256 * 1024, stallMs: 10_000 });
+    const kept = Array.from({ length: keep }, (_, i) => randomTopic(len, n + i));
+    await attacker.write(Buffer.concat(kept.map((k) => attacker.subscribe(k))));
+    for (const k of kept) expected.add(k.toString("latin1"));
+    stalled.resume();
+    const same = (): boolean => {
+      const got = subscriptionSet(stalled.bytes());
+      return got.size === expected.size && [...expected].every((e) => got.has(e));
+    };
+    exactSet = await until("the stalled peer's set", () => same(), (v) => v, 30_000).then(() => true, () => false);
+  }, () => {
+    attacker.close();
+    stalled.close();
+  });
+  t.diagnostic(`churn: stalled peer received ${stalled.received} bytes for ${2 * n * (len + 12)} bytes of churn; exact final set=${exactSet}`);
+  return { ...r, counted: await counted(target, reasons, before), exactSet, stalledBytes: stalled.received };
+}
+
+/**
+ * max_subscription_backlog: the broker holds `topics` subscriptions of `len` bytes, and `peers`
+ * publishers connect to its XSUB without ever reading the replay. All together they owe more than
+ * the limit: the longest-stalled are disconnected and counted; a reading publisher still gets the set.
+ */
+export async function stalledReplays(t: TestContext, target: BrokerTarget, topics: number, len: number, peers: number): Promise<RowResult> {
+  const pair = await GoodPair.start(t, target);
+  const reasons = ["max_subscription_backlog"];
+  const before = await snapshot(target, reasons);
+  const holder = await ZmtpAttacker.connect(target.xpub, "XSUB");
+  await holder.flood(topics, (i) => holder.subscribe(randomTopic(len, i)), { chunkBytes: 256 * 1024 });
+  const stalled: ZmtpAttacker[] = [];
+  const r = await runAttack(t, `stalled-replays topics=${topics} len=${len} peers=${peers}`, target, pair, async () => {
+    for (let i = 0; i < peers; i++) stalled.push(await ZmtpAttacker.connect(target.xsub, "XPUB", { read: false }));
+    if (target.metricsUrl !== undefined) {
+      const { until } = await import("./harness.js");
+      await until("backlog evictions", () => hits(target, "max_subscription_backlog"), (v) => v > before["max_subscription_backlog"]!);
+    }
+  }, () => {
+    holder.close();
+    for (const s of stalled) s.close();
+  });
+  return { ...r, counted: await counted(target, reasons, before) };
+}

@@ -314,7 +314,7 @@ describe("replies to a peer that does not read", () => {
     try {
       const heap0 = process.memoryUsage().heapUsed;
       const ping = a.ping(Buffer.from("0123456789abcdef"));
-      const sent = await a.flood(2_000_000, () => ping, { chunkBytes: 256 * 1024, stallMs: 500 });
+      const sent = await a.flood(2_000_000, () => ping, { chunkBytes: 256 * 1024, stallMs: 10_000 });
       assert.equal(sent, 2_000_000, "the PULL kept reading");
       // Every PING was read, yet the PONGs owed are one, not millions (about 150 bytes of heap each).
       const grewMb = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
