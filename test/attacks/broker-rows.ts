@@ -232,3 +232,101 @@ export async function stalledReplays(t: TestContext, target: BrokerTarget, topic
   });
   return { ...r, counted: await counted(target, reasons, before) };
 }
+
+/**
+ * Opens `n` connections to `endpoint` that complete the handshake as `as`, then stay silent (never
+ * answering a PING), `batch` at a time; those not connected and handshaken within `timeoutMs` are
+ * given up (a target out of descriptors may leave them unanswered).
+ */
+export async function idleConnections(endpoint: string, as: string, n: number, opts: { batch?: number; read?: boolean; timeoutMs?: number } = {}): Promise<ZmtpAttacker[]> {
+  const out: ZmtpAttacker[] = [];
+  const batch = opts.batch ?? 500;
+  const connectOpts = { read: opts.read ?? true, timeoutMs: opts.timeoutMs ?? 5000 };
+  for (let i = 0; i < n; i += batch) {
+    const k = Math.min(batch, n - i);
+    const got = await Promise.allSettled(Array.from({ length: k }, () => ZmtpAttacker.connect(endpoint, as, connectOpts)));
+    for (const g of got) if (g.status === "fulfilled") out.push(g.value);
+  }
+  return out;
+}
+
+export interface IdleResult extends RowResult {
+  /** Connections the attacker got handshaken. */
+  opened: number;
+  /** Of those, how many the target had closed when the newcomers got in. */
+  droppedByTarget: number;
+  /** Seconds from the last idle connection to the new pair's first message. */
+  joinSeconds: number;
+}
+
+/**
+ * Row "10,100 idle handshaken connections": they fill the broker's XPUB beyond max_connections and
+ * stay open and silent; then a well-behaved pair (new peers, the subscriber at the flooded XPUB)
+ * must get in while the attacker still holds them, and keep working after. Before the fix every
+ * new peer was refused while they stayed. zeek-zmq: at the limit, peers silent for a second are
+ * PINGed, the silent ones dropped within idle_ping_timeout_ms, and libzmq's reconnect gets the
+ * newcomer in.
+ */
+export async function idleFlood(t: TestContext, target: BrokerTarget, n: number, opts: { pairMs?: number } = {}): Promise<IdleResult> {
+  const reasons = ["max_connections", "idle_ping_timeout"];
+  const before = await snapshot(target, reasons);
+  let idle: ZmtpAttacker[] = [];
+  let droppedByTarget = 0;
+  let joinSeconds = NaN;
+  // The pair exists only once the flood is in: the "during" checks wait for it.
+  let startPair!: (p: Promise<GoodPair>) => void;
+  const started = new Promise<GoodPair>((res) => (startPair = res));
+  started.catch(() => {});
+  const late: Checkable = { check: async (k, ms) => (await started).check(k, ms) };
+  const r = await runAttack(
+    t,
+    `idle-connections n=${n}`,
+    target,
+    late,
+    async () => {
+      try {
+        idle = await idleConnections(target.xpub, "XSUB", n);
+      } catch (e) {
+        startPair(Promise.reject(e as Error));
+        throw e;
+      }
+      const t0 = performance.now();
+      const pair = GoodPair.start(t, target, "good.pair.", opts.pairMs);
+      startPair(pair);
+      await pair.then(() => (joinSeconds = (performance.now() - t0) / 1000), () => {});
+      droppedByTarget = idle.filter((a) => a.destroyed).length;
+      t.diagnostic(`idle-connections impl=${target.impl}: ${idle.length} of ${n} handshaken; the new pair got in after ${joinSeconds.toFixed(1)} s, when the target had closed ${droppedByTarget} of them`);
+    },
+    () => {
+      for (const a of idle) a.close();
+    },
+    opts,
+  );
+  return { ...r, counted: await counted(target, reasons, before), opened: idle.length, droppedByTarget, joinSeconds };
+}
+
+/**
+ * Accept failures: the broker runs under a descriptor limit of `nofile`; an attacker opens `n`
+ * silent connections, more than the limit allows. zeek-zmq reports it at once on stderr and counts
+ * it (reason "nofile"); once the attacker leaves, accepting resumes and new peers get in.
+ */
+export async function descriptorExhaustion(t: TestContext, target: BrokerTarget, n: number): Promise<RowResult & { opened: number; reported: boolean; resumed: boolean; freshPair: boolean }> {
+  const pair = await GoodPair.start(t, target);
+  const reasons = ["nofile"];
+  const before = await snapshot(target, reasons);
+  let idle: ZmtpAttacker[] = [];
+  let reported = false;
+  const r = await runAttack(t, `descriptor-exhaustion n=${n}`, target, pair, async () => {
+    // Every accepted connection costs the target a descriptor; those beyond its limit are given up after 3 s.
+    idle = await idleConnections(target.xpub, "XSUB", n, { timeoutMs: 3000 });
+    if (target.impl === "zeek-zmq") reported = await target.proc.errLine(/out of file descriptors/).then(() => true, () => false);
+  }, () => {
+    for (const a of idle) a.close();
+  });
+  let resumed = false;
+  if (target.impl === "zeek-zmq") resumed = await target.proc.errLine(/file descriptors are free again/).then(() => true, () => false);
+  // A new pair after the attack: accepting works again.
+  const freshPair = await GoodPair.start(t, target, "fresh.pair.").then(() => true, () => false);
+  t.diagnostic(`descriptor-exhaustion impl=${target.impl}: ${idle.length} of ${n} connections handshaken; reported=${reported} resumed=${resumed} new pair after=${freshPair}`);
+  return { ...r, counted: await counted(target, reasons, before), opened: idle.length, reported, resumed, freshPair };
+}

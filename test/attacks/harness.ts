@@ -12,7 +12,7 @@ import type { TestContext } from "node:test";
 import * as zmq from "zeromq";
 import { encodeCommand, encodeFrame } from "../../src/transport/frame.js";
 import { CliProc, startBroker, zeekZmq } from "../cli/procs.js";
-import { ROOT } from "../paths.js";
+import { CLI, ROOT } from "../paths.js";
 import { NULL_GREETING, READY } from "../transport/raw.js";
 
 export const WAIT_MS = 20_000;
@@ -70,11 +70,29 @@ export interface BrokerTarget {
   proc: CliProc;
 }
 
-/** `zeek-zmq broker` on free loopback ports with /metrics. */
-export async function startTsBroker(t: TestContext, extra: string[] = []): Promise<BrokerTarget> {
-  const b = await startBroker(t, ["--metrics-port", "0", ...extra]);
-  const m = await b.proc.line(/^metrics on (\S+)$/);
-  return { impl: "zeek-zmq", pid: b.proc.child.pid!, xsub: b.xsub, xpub: b.xpub, metricsUrl: m[1]!, proc: b.proc };
+/** `zeek-zmq broker` on free loopback ports with /metrics; with `nofile`, under that descriptor limit (prlimit). */
+export async function startTsBroker(t: TestContext, extra: string[] = [], opts: { nofile?: number } = {}): Promise<BrokerTarget> {
+  if (opts.nofile === undefined) {
+    const b = await startBroker(t, ["--metrics-port", "0", ...extra]);
+    const m = await b.proc.line(/^metrics on (\S+)$/);
+    return { impl: "zeek-zmq", pid: b.proc.child.pid!, xsub: b.xsub, xpub: b.xpub, metricsUrl: m[1]!, proc: b.proc };
+  }
+  const args = ["broker", "--xpub", "tcp://127.0.0.1:0", "--xsub", "tcp://127.0.0.1:0", "--metrics-port", "0", ...extra];
+  const proc = spawnLimited(t, opts.nofile, process.execPath, [CLI, ...args], "zeek-zmq broker");
+  const ep = await proc.line(/^broker xpub=(\S+) xsub=(\S+)$/);
+  const m = await proc.line(/^metrics on (\S+)$/);
+  return { impl: "zeek-zmq", pid: proc.child.pid!, xsub: ep[2]!, xpub: ep[1]!, metricsUrl: m[1]!, proc };
+}
+
+/** `cmd args` under a descriptor limit of `nofile` (prlimit execs it: the pid is the command's); killed when the test ends. */
+export function spawnLimited(t: TestContext, nofile: number, cmd: string, args: string[], label: string): CliProc {
+  const cwd = mkdtempSync(join(tmpdir(), "zeek-zmq-attack-"));
+  const child = spawn("prlimit", [`--nofile=${nofile}:${nofile}`, "--", cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    rmSync(cwd, { recursive: true, force: true });
+  });
+  return new CliProc(child, label);
 }
 
 let nativeDir: string | null | undefined;
@@ -100,13 +118,19 @@ export function nativeBuild(): { dir: string } | { skip: string } {
   return nativeDir === null ? { skip: "libzmq3-dev is not installed and apt-get could not install it (root and the Debian mirror needed): no zmq_proxy to compare with" } : { dir: nativeDir };
 }
 
-/** libzmq's zmq_proxy (bench/native/proxy.c) on free loopback ports. */
-export async function startNativeProxy(t: TestContext, dir: string): Promise<BrokerTarget> {
-  const child = spawn(join(dir, "proxy"), ["tcp://127.0.0.1:*", "tcp://127.0.0.1:*"], { stdio: ["ignore", "pipe", "pipe"] });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  const proc = new CliProc(child, "zmq_proxy");
+/** libzmq's zmq_proxy (bench/native/proxy.c) on free loopback ports; with `nofile`, under that descriptor limit. */
+export async function startNativeProxy(t: TestContext, dir: string, opts: { nofile?: number } = {}): Promise<BrokerTarget> {
+  const endpoints = ["tcp://127.0.0.1:*", "tcp://127.0.0.1:*"];
+  let proc: CliProc;
+  if (opts.nofile !== undefined) proc = spawnLimited(t, opts.nofile, join(dir, "proxy"), endpoints, "zmq_proxy");
+  else {
+    const child = spawn(join(dir, "proxy"), endpoints, { stdio: ["ignore", "pipe", "pipe"] });
+    t.after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    proc = new CliProc(child, "zmq_proxy");
+  }
+  const child = proc.child;
   const front = await proc.line(/^frontend (\S+)$/);
   const back = await proc.line(/^backend (\S+)$/);
   return { impl: "zmq_proxy", pid: child.pid!, xsub: front[1]!, xpub: back[1]!, proc };
@@ -167,12 +191,12 @@ export class ZmtpAttacker {
     return { endpoint, peer, close: () => server.close() };
   }
 
-  private async handshake(socketType: string, endpoint: string, read?: boolean): Promise<void> {
+  private async handshake(socketType: string, endpoint: string, read?: boolean, ms = WAIT_MS): Promise<void> {
     const sock = this.sock;
     sock.write(NULL_GREETING);
     sock.write(READY(socketType));
     // The target's greeting + READY is at least 64 + 27 bytes.
-    await until(`${socketType} handshake with ${endpoint}`, () => this.received, (n) => n >= 64 + 27 || sock.destroyed);
+    await until(`${socketType} handshake with ${endpoint}`, () => this.received, (n) => n >= 64 + 27 || sock.destroyed, ms);
     if (sock.destroyed) throw new Error(`the target closed the connection during the handshake (${endpoint})`);
     if (read === false) sock.pause();
   }
@@ -180,16 +204,27 @@ export class ZmtpAttacker {
   /**
    * Connects and completes the NULL handshake as `socketType` (e.g. "XSUB" against a broker's
    * XPUB, "XPUB" against its XSUB, "PUSH" against a logger's PULL). With `read: false` the
-   * attacker stops reading right after the handshake (the target's writes back up).
+   * attacker stops reading right after the handshake (the target's writes back up). With
+   * `timeoutMs`, gives up (and closes) when connect and handshake take longer: a target that stops
+   * accepting leaves SYNs unanswered, which the kernel retries for about two minutes.
    */
-  static async connect(endpoint: string, socketType: string, opts: { read?: boolean; keep?: boolean; localAddress?: string } = {}): Promise<ZmtpAttacker> {
+  static async connect(endpoint: string, socketType: string, opts: { read?: boolean; keep?: boolean; localAddress?: string; timeoutMs?: number } = {}): Promise<ZmtpAttacker> {
     const m = /^tcp:\/\/\[?([^\]]+)\]?:(\d+)$/.exec(endpoint);
     if (!m) throw new Error(`not a tcp endpoint: ${endpoint}`);
+    const ms = opts.timeoutMs ?? WAIT_MS;
     const sock = connect({ host: m[1]!, port: Number(m[2]), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
-    await new Promise<void>((res, rej) => sock.once("connect", () => res()).once("error", rej));
-    const a = new ZmtpAttacker(sock, opts.keep);
-    await a.handshake(socketType, endpoint, opts.read);
-    return a;
+    const deadline = setTimeout(() => sock.destroy(new Error(`connect to ${endpoint}: no answer within ${ms} ms`)), ms);
+    try {
+      await new Promise<void>((res, rej) => sock.once("connect", () => res()).once("error", rej));
+      const a = new ZmtpAttacker(sock, opts.keep);
+      await a.handshake(socketType, endpoint, opts.read, ms);
+      return a;
+    } catch (e) {
+      sock.destroy();
+      throw e;
+    } finally {
+      clearTimeout(deadline);
+    }
   }
 
   get destroyed(): boolean {
@@ -344,7 +379,8 @@ export class GoodPair implements Checkable {
     private readonly topic: string,
   ) {}
 
-  static async start(t: TestContext, broker: { xsub: string; xpub: string }, topic = "good.pair."): Promise<GoodPair> {
+  /** Connects both and waits (at most `ms`) until a first message went through. */
+  static async start(t: TestContext, broker: { xsub: string; xpub: string }, topic = "good.pair.", ms = WAIT_MS): Promise<GoodPair> {
     const pub = new zmq.Publisher({ linger: 0 });
     const sub = new zmq.Subscriber({ linger: 0, receiveTimeout: 200 });
     t.after(() => {
@@ -355,7 +391,7 @@ export class GoodPair implements Checkable {
     sub.connect(broker.xpub);
     sub.subscribe(topic);
     const pair = new GoodPair(pub, sub, topic);
-    await pair.check(1);
+    await pair.check(1, ms);
     return pair;
   }
 
