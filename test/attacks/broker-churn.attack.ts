@@ -9,11 +9,11 @@ const N = 500_000;
 const LEN = 100;
 
 describe("subscription churn with a publisher that never reads", { timeout: 900_000 }, () => {
-  test("zeek-zmq broker: RSS +<96 MB, pair works, the stalled peer ends with exactly the broker's set", async (t) => {
+  test("zeek-zmq broker: RSS +<128 MB, pair works, the stalled peer ends with exactly the broker's set", async (t) => {
     const r = await churnWithStalledPeer(t, await startTsBroker(t), N, LEN);
     assert.ok(r.alive && r.pairDuring && r.pairAfter, JSON.stringify(r));
     assert.ok(r.exactSet, "the stalled peer's final set");
-    assert.ok(r.growthMb < 96, `grew ${r.growthMb.toFixed(0)} MB`);
+    assert.ok(r.growthMb < 128, `grew ${r.growthMb.toFixed(0)} MB`);
   });
 
   test("zmq_proxy: recorded", async (t) => {

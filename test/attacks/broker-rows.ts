@@ -1,7 +1,10 @@
 // The broker and transport rows of issue 11 as functions of their size: test/attacks/broker-*.attack.ts
 // run them at the issue's sizes against zeek-zmq and libzmq (npm run test:attacks), broker.test.ts
 // at a few seconds' worth in npm test. Each returns its measurements; the caller asserts.
+import { connect as netConnect, type Socket } from "node:net";
 import type { TestContext } from "node:test";
+import { encodeCommand } from "../../src/transport/frame.js";
+import { NULL_GREETING } from "../transport/raw.js";
 import {
   type AttackResult,
   type BrokerTarget,
@@ -13,6 +16,7 @@ import {
   metric,
   randomTopic,
   runAttack,
+  until,
 } from "./harness.js";
 
 export const LIMIT_HITS = "zeek_zmq_limit_hits_total";
@@ -329,4 +333,86 @@ export async function descriptorExhaustion(t: TestContext, target: BrokerTarget,
   const freshPair = await GoodPair.start(t, target, "fresh.pair.").then(() => true, () => false);
   t.diagnostic(`descriptor-exhaustion impl=${target.impl}: ${idle.length} of ${n} connections handshaken; reported=${reported} resumed=${resumed} new pair after=${freshPair}`);
   return { ...r, counted: await counted(target, reasons, before), opened: idle.length, reported, resumed, freshPair };
+}
+
+/** Opens `n` plain TCP connections to `endpoint`, `batch` at a time, each writing `first` (maybe nothing) and nothing more. */
+async function rawConnections(endpoint: string, n: number, first: Buffer, batch = 500): Promise<Socket[]> {
+  const m = /^tcp:\/\/\[?([^\]]+)\]?:(\d+)$/.exec(endpoint)!;
+  const out: Socket[] = [];
+  for (let i = 0; i < n; i += batch) {
+    const got = await Promise.allSettled(
+      Array.from({ length: Math.min(batch, n - i) }, () => {
+        const s = netConnect({ host: m[1]!, port: Number(m[2]) });
+        s.on("error", () => {});
+        // Read (and discard) what the target sends, so that its closing is seen.
+        s.resume();
+        out.push(s);
+        return new Promise<void>((res, rej) => {
+          const deadline = setTimeout(() => rej(new Error("connect timeout")), 3000);
+          s.once("connect", () => {
+            clearTimeout(deadline);
+            if (first.length > 0) s.write(first);
+            res();
+          });
+        });
+      }),
+    );
+    void got;
+  }
+  return out;
+}
+
+/**
+ * Connections that never complete their handshake: `n` TCP connections to the broker's XPUB that
+ * send half a greeting and then nothing (a slowloris). zeek-zmq keeps at most
+ * max_pending_handshakes (1,024) of them, dropping the oldest for each new one, so a newcomer that
+ * completes its handshake always gets in; libzmq keeps each for its 30 s handshake interval.
+ */
+export async function handshakeFlood(t: TestContext, target: BrokerTarget, n: number): Promise<RowResult & { closedByTarget: number }> {
+  const pair = await GoodPair.start(t, target);
+  const reasons = ["max_pending_handshakes", "handshake_interval"];
+  const before = await snapshot(target, reasons);
+  let socks: Socket[] = [];
+  let closedByTarget = 0;
+  const r = await runAttack(t, `half-handshakes n=${n}`, target, pair, async () => {
+    socks = await rawConnections(target.xpub, n, NULL_GREETING.subarray(0, 10));
+    // A newcomer during the attack: a fresh subscriber must complete its handshake and receive.
+    await GoodPair.start(t, target, "newcomer.");
+    if (target.metricsUrl !== undefined && n > 1024) {
+      await until("the oldest half-handshakes dropped", () => hits(target, "max_pending_handshakes"), (v) => v - before["max_pending_handshakes"]! >= n - 1024);
+    }
+    closedByTarget = socks.filter((s) => s.destroyed || s.readableEnded).length;
+  }, () => {
+    for (const s of socks) s.destroy();
+  });
+  t.diagnostic(`half-handshakes impl=${target.impl}: ${socks.length} connections, closed by the target while the attack lasted: ${closedByTarget}`);
+  return { ...r, counted: await counted(target, reasons, before), closedByTarget };
+}
+
+/**
+ * A handshake padded without end: `n` peers send the greeting and then a READY command whose
+ * metadata is `kb` KiB. zeek-zmq stops each at max_handshake_bytes (64 KiB), or at once when the
+ * command declares more than 1 MiB (counted as max_message_size); libzmq's READY is limited only by
+ * its maximum message size (none by default).
+ */
+export async function oversizedHandshakes(t: TestContext, target: BrokerTarget, n: number, kb: number): Promise<RowResult> {
+  const pair = await GoodPair.start(t, target);
+  const reason = kb > 1024 ? "max_message_size" : "max_handshake_bytes";
+  const reasons = [reason];
+  const before = await snapshot(target, reasons);
+  // READY with one property "X-Pad" of kb KiB: name length, name, value length (4 bytes), value.
+  const value = Buffer.alloc(kb * 1024, 0x41);
+  const prop = Buffer.concat([Buffer.from([5]), Buffer.from("X-Pad"), Buffer.alloc(4), value]);
+  prop.writeUInt32BE(value.length, 6);
+  const ready = encodeCommand("READY", prop);
+  const first = Buffer.concat([NULL_GREETING, ready]);
+  let socks: Socket[] = [];
+  const r = await runAttack(t, `oversized-handshakes n=${n} kb=${kb}`, target, pair, async () => {
+    socks = await rawConnections(target.xpub, n, first, 50);
+    await Promise.all(socks.map((s) => (s.writableLength === 0 || s.destroyed ? Promise.resolve() : new Promise<void>((res) => s.once("drain", res).once("close", res)).then(() => undefined))));
+    if (target.metricsUrl !== undefined) await until("oversized handshakes refused", () => hits(target, reason), (v) => v - before[reason]! >= n);
+  }, () => {
+    for (const s of socks) s.destroy();
+  });
+  return { ...r, counted: await counted(target, reasons, before) };
 }
