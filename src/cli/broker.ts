@@ -26,6 +26,9 @@ and their XPUB to its XSUB. Prints one line once bound, then runs until SIGINT/S
                           options; or ZEEK_CLUSTER_BACKEND_ZEROMQ_CURVE_* variables)
   --heartbeat-interval-ms N --heartbeat-timeout-ms N
                           ZMTP heartbeats to detect dead peers (zeek-zmq extension; default off)
+  --max-subscriptions-per-peer N --max-topic-length N --max-subscription-bytes N
+  --max-subscription-backlog N --max-connections N --idle-ping-interval-ms N --idle-ping-timeout-ms N
+                          limits on what peers can make the broker hold (docs/limits.md)
   -v, --verbose           print connections and disconnections on stderr
 Environment: ZEEK_ZMQ_LISTEN_XPUB_ENDPOINT, ZEEK_ZMQ_LISTEN_XSUB_ENDPOINT, ... (flags win).`;
 
@@ -39,6 +42,13 @@ const BROKER_OPTIONS: ReadonlySet<keyof NodeOptions> = new Set<keyof NodeOptions
   "metricsAddress",
   "heartbeatIntervalMs",
   "heartbeatTimeoutMs",
+  "maxSubscriptionsPerPeer",
+  "maxTopicLength",
+  "maxSubscriptionBytes",
+  "maxSubscriptionBacklog",
+  "maxConnections",
+  "idlePingIntervalMs",
+  "idlePingTimeoutMs",
   "curveServerSecretkey",
   "curveServerPublickey",
   "curveClientPublickey",
@@ -71,7 +81,7 @@ export function runBroker(argv: string[], out: Print = stdoutLine, err: Print = 
 
     const stop = stopRequest();
     const registry = zeekRegistry("broker");
-    const broker = new Broker({ ...brokerOptions(options), registry });
+    const broker = new Broker({ ...brokerOptions(options), registry, warn: (line) => err(`zeek-zmq broker: warning: ${line}`) });
     if (args.flag("verbose")) broker.on("connection", (side, event, d) => err(`zeek-zmq broker: ${side} ${event} ${d.remote ?? ""} (${d.endpoint})`));
     let metrics: MetricsServer | undefined;
     try {

@@ -4,7 +4,7 @@
 import { once } from "node:events";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { MetricsRegistry } from "../telemetry/registry.js";
-import { PROXY_STATISTICS } from "../telemetry/zeek-metrics.js";
+import { PROXY_STATISTICS, limitHits } from "../telemetry/zeek-metrics.js";
 import { Broker, type BrokerOptions } from "./broker.js";
 
 type ThreadOptions = Omit<BrokerOptions, "registry"> & { debug?: boolean };
@@ -17,6 +17,11 @@ interface Ready {
 interface Failed {
   type: "error";
   message: string;
+}
+/** Limit hits since the last report, by reason (zeek_zmq_limit_hits_total in the node's registry). */
+interface Limits {
+  type: "limits";
+  hits: [reason: string, n: number][];
 }
 
 export interface BrokerThread {
@@ -50,6 +55,9 @@ export async function startBrokerThread(opts: ThreadOptions, registry?: MetricsR
   worker.on("exit", (code) => {
     if (!stopping) onFailure?.(new Error(`the broker thread exited (code ${code})`));
   });
+  worker.on("message", (m: Limits) => {
+    if (m.type === "limits" && registry !== undefined) for (const [reason, n] of m.hits) limitHits(registry, reason).value += n;
+  });
   debug(`started: xsub ${msg.xsub}, xpub ${msg.xpub}`);
   worker.unref();
   // The thread's counters, read at scrape time under Zeek's names.
@@ -79,7 +87,17 @@ async function threadMain(): Promise<void> {
     await broker.close();
     return;
   }
-  const publish = () => broker.metrics.statistics().forEach((v, i) => (stats[i] = v));
+  const reported = new Map<string, number>();
+  const publish = () => {
+    broker.metrics.statistics().forEach((v, i) => (stats[i] = v));
+    const hits: [string, number][] = [];
+    for (const [reason, total] of broker.limits.totals) {
+      const n = total - (reported.get(reason) ?? 0);
+      if (n > 0) hits.push([reason, n]);
+      reported.set(reason, total);
+    }
+    if (hits.length > 0) parentPort!.postMessage({ type: "limits", hits } satisfies Limits);
+  };
   const timer = setInterval(publish, 250);
   parentPort!.on("message", (m) => {
     if (m !== "stop") return;

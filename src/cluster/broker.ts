@@ -5,6 +5,7 @@
 // (with listen_xpub_nodrop) pauses forwarding instead of losing messages.
 import { EventEmitter } from "node:events";
 import { ProxyMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
+import { LimitReporter } from "./limit-report.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { XPub, XSub, type CurveOption, type PackedMessage, type SocketEvents } from "../transport/index.js";
 import { curveKeysFrom } from "../transport/curve-keys.js";
@@ -31,6 +32,23 @@ export interface BrokerOptions {
   /** Messages forwarded per turn before yielding to the event loop. @default 1000 */
   batch?: number;
   registry?: MetricsRegistry;
+  // Limits on what peers can make the broker hold (docs/limits.md); unset = the transport's defaults.
+  /** `max_subscriptions_per_peer` (XPUB). @default 10000 */
+  maxSubscriptionsPerPeer?: number;
+  /** `max_topic_length` in bytes (XPUB). @default 4096 */
+  maxTopicLength?: number;
+  /** `max_subscription_bytes`: estimated memory of the XPUB's subscription table. @default 33554432 */
+  maxSubscriptionBytes?: number;
+  /** `max_subscription_backlog`: changes owed to publishers that do not read them (XSUB). @default 250000 */
+  maxSubscriptionBacklog?: number;
+  /** `max_connections` per socket. @default 10000 */
+  maxConnections?: number;
+  /** `idle_ping_interval_ms` (without heartbeats; 0 = off). @default 60000 */
+  idlePingIntervalMs?: number;
+  /** `idle_ping_timeout_ms`. @default 10000 */
+  idlePingTimeoutMs?: number;
+  /** Where warnings go (limits hit, descriptors exhausted). @default stderr, prefixed "zeek-zmq broker: warning: " */
+  warn?: (line: string) => void;
 }
 
 export interface BrokerEvents {
@@ -52,6 +70,13 @@ export function brokerOptions(o: NodeOptions): BrokerOptions {
     ipv6: o.ipv6,
     heartbeatIntervalMs: o.heartbeatIntervalMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+    maxSubscriptionsPerPeer: o.maxSubscriptionsPerPeer,
+    maxTopicLength: o.maxTopicLength,
+    maxSubscriptionBytes: o.maxSubscriptionBytes,
+    maxSubscriptionBacklog: o.maxSubscriptionBacklog,
+    maxConnections: o.maxConnections,
+    idlePingIntervalMs: o.idlePingIntervalMs,
+    idlePingTimeoutMs: o.idlePingTimeoutMs,
   };
 }
 
@@ -78,6 +103,8 @@ const NO_BACKLOG: PackedMessage[] = [];
 export class Broker extends EventEmitter<BrokerEvents> {
   readonly metrics: ProxyMetrics;
   readonly registry: MetricsRegistry;
+  /** Limits peers hit, counted in zeek_zmq_limit_hits_total{reason}. */
+  readonly limits: LimitReporter;
   /** The bound endpoints (real ports when port 0 was asked for). */
   xsubEndpoint = "";
   xpubEndpoint = "";
@@ -97,8 +124,31 @@ export class Broker extends EventEmitter<BrokerEvents> {
     this.registry = opts.registry ?? zeekRegistry();
     this.metrics = new ProxyMetrics(this.registry);
     const hb = { heartbeatInterval: opts.heartbeatIntervalMs ?? 0, heartbeatTimeout: opts.heartbeatTimeoutMs ?? -1, ...(opts.curve ? { curve: opts.curve } : {}) };
-    this.xsub = new XSub({ receiveHighWaterMark: hwm, sendHighWaterMark: hwm, ipv6, linger: 0, ...hb });
-    this.xpub = new XPub({ verboser: true, noDrop: opts.listenXpubNodrop ?? true, sendHighWaterMark: hwm, receiveHighWaterMark: hwm, ipv6, linger: 0, ...hb });
+    const both = {
+      maxConnections: opts.maxConnections,
+      idlePingInterval: opts.idlePingIntervalMs,
+      idlePingTimeout: opts.idlePingTimeoutMs,
+    };
+    this.xsub = new XSub({ receiveHighWaterMark: hwm, sendHighWaterMark: hwm, ipv6, linger: 0, ...hb, ...both, maxSubscriptionBacklog: opts.maxSubscriptionBacklog });
+    // changesOnly: the XSUB's reference count of a topic is then exactly its number of holders, so
+    // a peer repeating a SUBSCRIBE cannot leave a topic subscribed at every publisher for ever.
+    this.xpub = new XPub({
+      verboser: true,
+      changesOnly: true,
+      noDrop: opts.listenXpubNodrop ?? true,
+      sendHighWaterMark: hwm,
+      receiveHighWaterMark: hwm,
+      ipv6,
+      linger: 0,
+      ...hb,
+      ...both,
+      maxSubscriptionsPerPeer: opts.maxSubscriptionsPerPeer,
+      maxTopicLength: opts.maxTopicLength,
+      maxSubscriptionBytes: opts.maxSubscriptionBytes,
+    });
+    this.limits = new LimitReporter(this.registry, opts.warn ?? ((line) => void process.stderr.write(`zeek-zmq broker: warning: ${line}\n`)));
+    this.limits.watch("xsub", this.xsub);
+    this.limits.watch("xpub", this.xpub);
     this.xsub.on("readable", () => this.scheduleForward());
     this.xpub.on("drain", () => this.scheduleForward());
     this.xpub.on("readable", () => this.forwardSubscriptions());

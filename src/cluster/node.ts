@@ -18,6 +18,7 @@ import { Log, LogReceiver, LogSender, type LogBatchConsumer, type LogStream } fr
 import { wireNodeLogging } from "./logging-wiring.js";
 import { brokerOptions, connectableEndpoint, isEphemeral } from "./broker.js";
 import { startBrokerThread, type BrokerThread } from "./broker-thread.js";
+import { LimitReporter } from "./limit-report.js";
 import { EventFramer } from "./event-framer.js";
 import { Discovery } from "./discovery.js";
 import { OnLoopQueue } from "./onloop.js";
@@ -197,6 +198,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     );
     this.registry.callbackGauge("zeek_zmq_onloop_queue_length", "Received events waiting in the onloop queue for their handlers", () => this.onloop.length);
     this.monitor("xpub", this.xpub);
+    const limits = new LimitReporter(this.registry, (line) => this.warn(line));
+    limits.watch("xpub", this.xpub);
+    limits.watch("xsub", this.xsub);
     // Losing the broker (restart, partition, our own freeze) loses every peer: Zeek would never
     // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so
     // node_up comes again once the broker replays the cluster's subscriptions.

@@ -10,6 +10,7 @@
 // ZEEK_ZMQ_MY_LIMIT, the layout key `my_limit` (or `myLimit`), the help text and the README row
 // (`npm run docs:options`) follow.
 import { parseEndpoint } from "../transport/endpoint.js";
+import { DEFAULTS as SOCKET_DEFAULTS } from "../transport/options.js";
 import { DEFAULT_INTERNAL_TOPIC_PREFIX, DEFAULT_NODE_TOPIC_PREFIX, DEFAULT_NODEID_TOPIC_PREFIX } from "./topics.js";
 
 export const INT32_MAX = 2 ** 31 - 1;
@@ -328,6 +329,16 @@ export const OPTION_TABLE = {
   // zeek-zmq extensions: Zeek sets no ZMTP heartbeats (libzmq still answers PINGs, so they work against Zeek peers).
   heartbeatIntervalMs: extension("heartbeat_interval_ms", int(0, INT32_MAX), 0, "ZMTP PING interval on every socket of a node and the broker (ZMQ_HEARTBEAT_IVL), to detect frozen or partitioned peers; 0 = off."),
   heartbeatTimeoutMs: extension("heartbeat_timeout_ms", int(-1, INT32_MAX), -1, "How long a peer may stay silent after a PING before it is dropped (ZMQ_HEARTBEAT_TIMEOUT); -1 = the interval."),
+  // What a peer can make the broker (and any bound socket) hold (docs/limits.md).
+  maxSubscriptionsPerPeer: extension("max_subscriptions_per_peer", int(0, INT32_MAX), SOCKET_DEFAULTS.maxSubscriptionsPerPeer, "Topics one peer of the broker's XPUB may hold (a Zeek node holds 10-30); further subscriptions are refused and counted. 0 = no limit."),
+  maxTopicLength: extension("max_topic_length", int(0, INT32_MAX), SOCKET_DEFAULTS.maxTopicLength, "Longest subscription topic in bytes; longer ones are refused and counted. 0 = no limit."),
+  maxSubscriptionBytes: extension("max_subscription_bytes", int(0, Number.MAX_SAFE_INTEGER), SOCKET_DEFAULTS.maxSubscriptionBytes, "Memory of the broker's subscription table (estimated, bytes); beyond it new topics are refused. 0 = no limit.", {
+    defaultDoc: "33554432 (32 MiB)",
+  }),
+  maxSubscriptionBacklog: extension("max_subscription_backlog", int(0, Number.MAX_SAFE_INTEGER), SOCKET_DEFAULTS.maxSubscriptionBacklog, "Subscription changes owed to publishers that do not read, all together; beyond it the longest-stalled one is disconnected (it is replayed the set when it reconnects). 0 = no limit."),
+  maxConnections: extension("max_connections", int(0, INT32_MAX), SOCKET_DEFAULTS.maxConnections, "Connections per bound socket (ZeroMQ has no such limit); further ones are refused. 0 = no limit."),
+  idlePingIntervalMs: extension("idle_ping_interval_ms", int(0, INT32_MAX), SOCKET_DEFAULTS.idlePingInterval, "Without heartbeats: a peer silent this long is sent a PING (every ZMTP 3.1 peer answers) and dropped if it does not answer within idle_ping_timeout_ms. 0 = off."),
+  idlePingTimeoutMs: extension("idle_ping_timeout_ms", int(1, INT32_MAX), SOCKET_DEFAULTS.idlePingTimeout, "How long an idle peer has to answer the probe of idle_ping_interval_ms."),
   // What a peer can make a node hold (docs/limits.md).
   maxMetricSeries: extension("max_metric_series", int(1, INT32_MAX), 10_000, "Series per labelled metric family (with core_metrics VERBOSE: per topic and event name); further ones count in an `__overflow__` series."),
   maxPendingHellos: extension("max_pending_hellos", int(1, INT32_MAX), 10_000, "Node ids whose nodeid subscription or ZeroMQ::hello waits for its other half; beyond it the oldest is forgotten."),

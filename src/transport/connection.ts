@@ -3,7 +3,7 @@
 // frames are parsed zero-copy and handed to the owner. Heartbeats (PING/PONG) per RFC 37.
 import type { Socket as NetSocket } from "node:net";
 import { DecodeError } from "../errors.js";
-import { FrameParser, type FrameSink, encodeCommand, encodeFrame, encodePing, parsePing } from "./frame.js";
+import { FLAG_COMMAND, FrameParser, type FrameSink, encodeCommand, encodeFrame, encodePing, headerSize, parsePing, writeHeader } from "./frame.js";
 import { GREETING_SIZE, SIGNATURE_SIZE, checkSignature, encodeGreeting, parseGreeting } from "./greeting.js";
 import { type FrameCodec, HandshakeError, type Mechanism, type MechanismSession } from "./mechanism.js";
 import { Opener, sealCommand } from "./sealed.js";
@@ -13,6 +13,46 @@ import { PackedMessage } from "./packed.js";
 import { type SocketType, compatibleTypes } from "./types.js";
 import { bytesAt } from "../bytes.js";
 import { MESSAGE_NAME } from "./curve.js";
+import { PEER_HAS, WANT } from "./pipe.js";
+
+/** TTL 0, no context. */
+const IDLE_PING = Buffer.from([0, 0]);
+/** Bytes of commands per write when a subscription backlog is flushed. */
+const COMMAND_BATCH = 64 * 1024;
+
+/** Commands with Latin-1 string data encoded back to back and written in 64 KiB writes. */
+class CommandBatch {
+  private buf: Buffer | null = null;
+  private pos = 0;
+  constructor(private readonly socket: NetSocket) {}
+
+  add(name: string, data: string): void {
+    const body = 1 + name.length + data.length;
+    const need = headerSize(body) + body;
+    if (this.buf === null || this.pos + need > this.buf.length) {
+      this.end();
+      this.buf = Buffer.allocUnsafe(Math.max(COMMAND_BATCH, need));
+    }
+    const buf = this.buf;
+    let pos = writeHeader(buf, this.pos, FLAG_COMMAND, body);
+    buf[pos++] = name.length;
+    pos += buf.write(name, pos, "latin1");
+    pos += buf.write(data, pos, "latin1");
+    this.pos = pos;
+  }
+
+  /** True once the socket pushes back (a batch is written whenever its buffer is full). */
+  full(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  end(): void {
+    if (this.buf !== null && this.pos > 0) this.socket.write(this.buf.subarray(0, this.pos));
+    this.buf = null;
+    this.pos = 0;
+  }
+}
+import { quoted } from "../printable.js";
 
 
 export interface ConnectionOptions {
@@ -64,6 +104,10 @@ export class Connection implements FrameSink {
   private ttlMs = 0;
   private paused = false;
   private lingerTimer: NodeJS.Timeout | null = null;
+  /** Context of the one PONG owed while our writes are backed up. */
+  private pendingPong: Buffer | null = null;
+  /** When the idle probe's PING was sent (0 = none outstanding). */
+  private idlePingAt = 0;
 
   constructor(
     readonly socket: NetSocket,
@@ -81,7 +125,10 @@ export class Connection implements FrameSink {
     socket.on("close", () => this.onSocketClose());
     socket.write(encodeGreeting(opts.mechanism.name, false));
     if (opts.handshakeInterval > 0) {
-      this.handshakeTimer = setTimeout(() => this.fail(new HandshakeError("timeout", `no ZMTP handshake within ${opts.handshakeInterval} ms`)), opts.handshakeInterval);
+      this.handshakeTimer = setTimeout(
+        () => this.fail(new HandshakeError("timeout", `no ZMTP handshake within ${opts.handshakeInterval} ms (handshakeInterval)`, { limit: "handshake_interval" })),
+        opts.handshakeInterval,
+      );
       this.handshakeTimer.unref();
     }
   }
@@ -105,7 +152,7 @@ export class Connection implements FrameSink {
       if (chunk.length > 0) this.parser.feed(chunk, this);
       // Checked after parsing: a chunk that completes the handshake may carry messages too.
       if ((this.state as State) !== "ready" && this.handshakeBytes > this.opts.maxHandshakeBytes)
-        throw new HandshakeError("limit", `peer ${this.remote} sent ${this.handshakeBytes} bytes without completing the handshake (maxHandshakeBytes ${this.opts.maxHandshakeBytes})`);
+        throw new HandshakeError("limit", `peer ${this.remote} sent ${this.handshakeBytes} bytes without completing the handshake (maxHandshakeBytes ${this.opts.maxHandshakeBytes})`, { limit: "max_handshake_bytes" });
       this.owner.onReadDone();
     } catch (err) {
       this.owner.onReadDone();
@@ -126,7 +173,7 @@ export class Connection implements FrameSink {
     const peer = parseGreeting(g);
     this.greeting = null;
     if (peer.mechanism !== this.opts.mechanism.name) {
-      throw new HandshakeError("mechanism-mismatch", `peer uses the ${peer.mechanism || "(empty)"} mechanism, this socket uses ${this.opts.mechanism.name}`);
+      throw new HandshakeError("mechanism-mismatch", `peer uses the ${peer.mechanism === "" ? "(empty)" : quoted(peer.mechanism)} mechanism, this socket uses ${this.opts.mechanism.name}`);
     }
     this.peerMinor = peer.minor;
     this.state = "handshake";
@@ -145,7 +192,7 @@ export class Connection implements FrameSink {
     }
     if (this.codec !== null && !this.opening) {
       // libzmq accepts a MESSAGE with the outer COMMAND flag too; any other clear command is refused.
-      if (name !== "MESSAGE") throw new DecodeError("zmtp-curve", "invalid", 0, `unencrypted ${name} command after the CURVE handshake`);
+      if (name !== "MESSAGE") throw new DecodeError("zmtp-curve", "invalid", 0, `unencrypted ${quoted(name)} command after the CURVE handshake`);
       this.openOne(data, 0);
       return;
     }
@@ -153,7 +200,10 @@ export class Connection implements FrameSink {
       case "PING": {
         const { ttl, context } = parsePing(data);
         if (ttl > 0) this.armTtl(ttl * 100);
-        this.sendCommand("PONG", context);
+        // A peer that sends PINGs but does not read: at most one PONG waits (the latest context),
+        // so a flood of PINGs costs no memory.
+        if (this.socket.writableNeedDrain) this.pendingPong = Buffer.from(context);
+        else this.sendCommand("PONG", context);
         return;
       }
       case "PONG":
@@ -211,7 +261,7 @@ export class Connection implements FrameSink {
     const allowed = compatibleTypes(this.opts.socketType);
     if (peerType !== "" && !allowed.includes(peerType as SocketType)) {
       // libzmq closes without an ERROR command (wire.md §1.4).
-      throw new HandshakeError("socket-type", `peer is a ${peerType} socket; a ${this.opts.socketType} socket only talks to ${allowed.join(" or ")}`);
+      throw new HandshakeError("socket-type", `peer is a ${quoted(peerType)} socket; a ${this.opts.socketType} socket only talks to ${allowed.join(" or ")}`);
     }
     this.peerSocketType = peerType;
     this.codec = this.session!.codec;
@@ -245,10 +295,89 @@ export class Connection implements FrameSink {
     if (pipe === null || this.state !== "ready") return;
     if (this.codec !== null) flushSealed(this.codec, pipe.out, this.socket);
     else flushPlain(pipe.out, this.socket);
+    if ((pipe.subs !== null || pipe.replay !== null) && pipe.out.length === 0) this.flushSubscriptions(pipe);
     if (pipe.blocked && !pipe.full) this.owner.onDrain(this);
   }
 
+  /**
+   * Writes what the pipe owes the peer of its subscriptions (XSUB) while the socket takes it: the
+   * replay of the set as it was at the connection (SUBSCRIBE commands, sorted, wire.md §1.6), then
+   * the coalesced changes since, each only if it changes what the peer holds.
+   */
+  private flushSubscriptions(pipe: Pipe): void {
+    // In the clear to a ZMTP 3.1 peer, many commands go out in one buffer per write (a replay of a
+    // large set to many peers must not make a Buffer per topic); otherwise one by one.
+    const batch = this.codec === null && this.peerMinor >= 1 ? new CommandBatch(this.socket) : null;
+    const write = (subscribe: boolean, topic: string): void => {
+      if (batch !== null) batch.add(subscribe ? "SUBSCRIBE" : "CANCEL", topic);
+      else this.writeSubscription(subscribe, Buffer.from(topic, "latin1"));
+    };
+    const full = (): boolean => (batch !== null ? batch.full() : this.socket.writableNeedDrain);
+    if (full()) return;
+    // Progress: the peer is slow at worst, not stalled.
+    pipe.behindSince = performance.now();
+    try {
+      const replay = pipe.replay;
+      if (replay !== null) {
+        while (pipe.replayAt < replay.length) {
+          if (full()) return;
+          write(true, replay[pipe.replayAt++]!);
+        }
+        pipe.replay = null;
+      }
+      const subs = pipe.subs;
+      if (subs === null) return;
+      for (const [topic, state] of subs) {
+        if (full()) return;
+        subs.delete(topic);
+        const want = (state & WANT) !== 0;
+        if (want !== ((state & PEER_HAS) !== 0)) write(want, topic);
+      }
+      pipe.subs = null;
+    } finally {
+      batch?.end();
+    }
+  }
+
+  /** Our writes wait in user space: the peer is not reading (fast enough). */
+  get backedUp(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  /**
+   * The idle probe of a connection without heartbeats (driven by the socket's sweep): after
+   * `interval` ms without traffic from the peer, and with nothing of ours waiting for it, a PING;
+   * no traffic `timeout` ms later disconnects it. A ZMTP 3.0 peer cannot be PINGed: it is
+   * disconnected after interval + timeout of silence (libzmq reconnects by itself).
+   */
+  idleCheck(now: number, interval: number, timeout: number): void {
+    if (this.state !== "ready" || this.closingLocally) return;
+    // A peer we are writing to is slow, not idle: our PING may sit behind the data.
+    const busy = this.socket.writableLength > 0 || (this.pipe !== null && (this.pipe.out.length > 0 || this.pipe.backlog > 0));
+    if (this.idlePingAt > 0) {
+      if (this.lastRecv >= this.idlePingAt) this.idlePingAt = 0;
+      else if (busy) this.idlePingAt = now;
+      else if (now - this.idlePingAt >= timeout) {
+        this.fail(new HandshakeError("timeout", `peer ${this.remote} did not answer a PING within ${timeout} ms after ${Math.round(this.idlePingAt - this.lastRecv)} ms of silence (idlePingTimeout)`, { limit: "idle_ping_timeout" }));
+      }
+      return;
+    }
+    if (busy || now - this.lastRecv < interval) return;
+    if (this.peerMinor < 1) {
+      if (now - this.lastRecv >= interval + timeout)
+        this.fail(new HandshakeError("timeout", `ZMTP 3.0 peer ${this.remote} silent for ${Math.round(now - this.lastRecv)} ms; it cannot be PINGed (idlePingInterval + idlePingTimeout)`, { limit: "idle_ping_timeout" }));
+      return;
+    }
+    this.sendCommand("PING", IDLE_PING);
+    this.idlePingAt = now;
+  }
+
   private onSocketDrain(): void {
+    if (this.pendingPong !== null && this.state === "ready") {
+      const context = this.pendingPong;
+      this.pendingPong = null;
+      this.sendCommand("PONG", context);
+    }
     this.flush();
     if (this.lingerResolve && this.drained()) this.endGracefully();
   }

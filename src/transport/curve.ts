@@ -6,6 +6,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, timingSafeEqual
 import { DecodeError } from "../errors.js";
 import { encodeCommand, encodeProperties, parseProperties } from "./frame.js";
 import { type FrameCodec, HandshakeError, type HandshakeResult, type Mechanism, type MechanismSession } from "./mechanism.js";
+import { quoted } from "../printable.js";
 
 type Sodium = (typeof import("libsodium-wrappers"))["default"];
 let lib: Sodium | undefined;
@@ -169,7 +170,7 @@ class ClientSession implements MechanismSession {
     if (name === "ERROR") throw refusedByServer(data);
     if (name === "WELCOME" && this.state === "welcome") return { send: [this.initiate(data)] };
     if (name === "READY" && this.state === "ready") return { send: [], done: this.ready(data) };
-    throw new HandshakeError("protocol", `unexpected ${name} command from the CURVE server (expecting ${this.state.toUpperCase()})`);
+    throw new HandshakeError("protocol", `unexpected ${quoted(name)} command from the CURVE server (expecting ${this.state.toUpperCase()})`);
   }
 
   private initiate(data: Buffer): Buffer {
@@ -220,7 +221,7 @@ function refusedByServer(data: Buffer): HandshakeError {
       status: Number(reason),
     });
   }
-  return new HandshakeError("error-command", `the CURVE server refused the handshake: ERROR "${reason}"`);
+  return new HandshakeError("error-command", `the CURVE server refused the handshake: ERROR ${quoted(reason)}`);
 }
 
 type ServerState = "hello" | "initiate" | "done";
@@ -244,7 +245,7 @@ class ServerSession implements MechanismSession {
   onCommand(name: string, data: Buffer): { send: Buffer[]; done?: HandshakeResult } {
     if (name === "HELLO" && this.state === "hello") return { send: [this.welcome(data)] };
     if (name === "INITIATE" && this.state === "initiate") return this.initiate(data);
-    throw new HandshakeError("protocol", `unexpected ${name} command from the CURVE client (expecting ${this.state.toUpperCase()})`);
+    throw new HandshakeError("protocol", `unexpected ${quoted(name)} command from the CURVE client (expecting ${this.state.toUpperCase()})`);
   }
 
   private welcome(data: Buffer): Buffer {

@@ -5,6 +5,7 @@
 import { constants } from "node:buffer";
 import { DecodeError } from "../errors.js";
 import { PackedMessage } from "./packed.js";
+import { quoted } from "../printable.js";
 
 export const FLAG_MORE = 0x01;
 export const FLAG_LONG = 0x02;
@@ -284,7 +285,7 @@ export function parseProperties(data: Buffer): Map<string, Buffer> {
     const name = data.toString("latin1", pos + 1, pos + 1 + n);
     const len = data.readUInt32BE(pos + 1 + n);
     const at = pos + 1 + n + 4;
-    if (len > data.length - at) throw new DecodeError(FORMAT, "truncated", pos, `property ${name} value of ${len} bytes runs past the command`);
+    if (len > data.length - at) throw new DecodeError(FORMAT, "truncated", pos, `property ${quoted(name)} value of ${len} bytes runs past the command`);
     props.set(name, data.subarray(at, at + len));
     pos = at + len;
   }

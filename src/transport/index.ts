@@ -4,6 +4,7 @@ export { FrameParser, type FrameSink, encodeCommand, encodeFrame, parsePropertie
 export { encodeGreeting, parseGreeting, type PeerGreeting } from "./greeting.js";
 export { type Mechanism, type MechanismSession, type HandshakeResult, HandshakeError, NULL_MECHANISM } from "./mechanism.js";
 export { type SocketOptions, DEFAULTS as SOCKET_DEFAULTS } from "./options.js";
+export type { LimitEvent, LimitReason } from "./limits.js";
 export type { Message, OutgoingMessage } from "./pipe.js";
 export { PackedMessage } from "./packed.js";
 export { ZmtpSocket, type SocketEvents } from "./socket.js";

@@ -4,6 +4,8 @@
 // stays untouched.
 import { ZeekZmqError } from "../errors.js";
 import { encodeCommand, encodeProperties, parseProperties } from "./frame.js";
+import type { LimitReason } from "./limits.js";
+import { quoted } from "../printable.js";
 
 /** What the connection learns from a finished handshake. */
 export interface HandshakeResult {
@@ -77,14 +79,18 @@ export class HandshakeError extends ZeekZmqError {
       status?: number;
       /** Bytes to send to the peer before closing (e.g. ERROR "400"). */
       reply?: Buffer;
+      /** The resource limit the peer hit, if that is why it is refused (reported as a "limit" event). */
+      limit?: LimitReason;
     },
   ) {
     super(message, options);
     this.status = options?.status;
     this.reply = options?.reply;
+    this.limit = options?.limit;
   }
   readonly status: number | undefined;
   readonly reply: Buffer | undefined;
+  readonly limit: LimitReason | undefined;
 }
 
 class NullSession implements MechanismSession {
@@ -98,9 +104,9 @@ class NullSession implements MechanismSession {
     if (name === "ERROR") {
       const n = data[0] ?? 0;
       const reason = data.toString("latin1", 1, Math.min(data.length, 1 + n));
-      throw new HandshakeError("error-command", `peer refused the handshake: ERROR "${reason}"`);
+      throw new HandshakeError("error-command", `peer refused the handshake: ERROR ${quoted(reason)}`);
     }
-    throw new HandshakeError("protocol", `unexpected ${name} command during the NULL handshake`);
+    throw new HandshakeError("protocol", `unexpected ${quoted(name)} command during the NULL handshake`);
   }
 }
 

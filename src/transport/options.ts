@@ -45,6 +45,30 @@ export interface SocketOptions {
   maxPendingHandshakes?: number;
   /** Bytes a peer may send before its handshake completes (greeting + handshake commands). @default 65536 */
   maxHandshakeBytes?: number;
+  /**
+   * XPUB/PUB: topics one peer that connected to this socket may hold; its further subscriptions
+   * are refused (a peer this socket connected to, e.g. a node's broker, relays a whole cluster
+   * and is bounded by maxSubscriptionBytes only); 0 = no limit. @default 10000
+   */
+  maxSubscriptionsPerPeer?: number;
+  /** XPUB/PUB: longest subscription topic in bytes; longer ones are refused; 0 = no limit. @default 4096 */
+  maxTopicLength?: number;
+  /** XPUB/PUB: estimated memory of the subscription table; subscriptions beyond it are refused; 0 = no limit. @default 33554432 (32 MiB) */
+  maxSubscriptionBytes?: number;
+  /**
+   * XSUB/SUB: subscription changes owed to peers that do not read them (coalesced per topic, all
+   * peers together); beyond it the longest-stalled peer is disconnected (it gets the whole set
+   * again when it reconnects); 0 = no limit. @default 250000
+   */
+  maxSubscriptionBacklog?: number;
+  /**
+   * Without heartbeats: an accepted peer that sent nothing for this long (ms) is sent a PING
+   * (libzmq answers PINGs without any heartbeat option); one that does not answer within
+   * idlePingTimeout is disconnected. Peers we are still writing to are never probed. 0 = off. @default 60000
+   */
+  idlePingInterval?: number;
+  /** Time (ms) an idle peer has to answer the PING of idlePingInterval. @default 10000 */
+  idlePingTimeout?: number;
   /** Aborting the signal closes the socket (as close()). */
   signal?: AbortSignal;
 }
@@ -68,6 +92,12 @@ export const DEFAULTS: ResolvedOptions = {
   maxConnections: 10000,
   maxPendingHandshakes: 1024,
   maxHandshakeBytes: 65536,
+  maxSubscriptionsPerPeer: 10000,
+  maxTopicLength: 4096,
+  maxSubscriptionBytes: 32 * 1024 * 1024,
+  maxSubscriptionBacklog: 250000,
+  idlePingInterval: 60000,
+  idlePingTimeout: 10000,
 };
 
 const INTEGER_MIN: Partial<Record<keyof ResolvedOptions, number>> = {
@@ -84,6 +114,12 @@ const INTEGER_MIN: Partial<Record<keyof ResolvedOptions, number>> = {
   maxConnections: 0,
   maxPendingHandshakes: 0,
   maxHandshakeBytes: 64,
+  maxSubscriptionsPerPeer: 0,
+  maxTopicLength: 0,
+  maxSubscriptionBytes: 0,
+  maxSubscriptionBacklog: 0,
+  idlePingInterval: 0,
+  idlePingTimeout: 1,
 };
 
 /** Merges with defaults and validates; never mutates `user`. */

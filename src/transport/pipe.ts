@@ -48,6 +48,18 @@ export class Queue<T> {
     this.length -= n;
   }
 
+  /** Keeps only the items for which `keep` is true, in order. */
+  retain(keep: (item: T) => boolean): void {
+    const n = this.length;
+    const kept: T[] = [];
+    for (let i = 0; i < n; i++) {
+      const item = this.peek(i);
+      if (keep(item)) kept.push(item);
+    }
+    this.clear();
+    for (const item of kept) this.push(item);
+  }
+
   clear(): void {
     this.items = new Array<T | undefined>(16);
     this.head = 0;
@@ -65,6 +77,18 @@ export class Queue<T> {
   }
 }
 
+/** PendingSubscriptions state bits: the peer holds the topic (as far as we told it) / it should. */
+export const PEER_HAS = 1;
+export const WANT = 2;
+
+/**
+ * Subscription changes an XSUB owes a peer that is not taking them (coalesced per topic, Latin-1
+ * key -> PEER_HAS | WANT). An entry whose WANT equals PEER_HAS is deleted at once, so the map
+ * never holds more than the topics whose state differs from the peer's: bounded by the distinct
+ * topics, never by churn. Written in insertion order once the connection has room.
+ */
+export type PendingSubscriptions = Map<string, number>;
+
 /** One peer (or, for a connect endpoint without `immediate`, one endpoint across reconnects). */
 export class Pipe {
   readonly out = new Queue<OutgoingMessage>();
@@ -75,11 +99,25 @@ export class Pipe {
   blocked = false;
   /** Queued for the socket's next flush turn. */
   dirty = false;
+  /** The peer connected to us (it was accepted), as opposed to an endpoint we connected to. */
+  accepted = false;
+  /** XSUB: subscription changes waiting for room, written after `out` and `replay` (null = none). */
+  subs: PendingSubscriptions | null = null;
+  /** XSUB: the sorted subscription set being replayed since the connection (shared, never modified), and the next index. */
+  replay: readonly string[] | null = null;
+  replayAt = 0;
+  /** XSUB: when this pipe started to owe subscription changes or last took some (to find the longest-stalled peer). */
+  behindSince = 0;
 
   constructor(
     readonly sendHwm: number,
     readonly receiveHwm: number,
   ) {}
+
+  /** XSUB: subscription changes owed (replay left plus coalesced changes). */
+  get backlog(): number {
+    return (this.replay === null ? 0 : this.replay.length - this.replayAt) + (this.subs === null ? 0 : this.subs.size);
+  }
 
   /** libzmq: HWM 0 means no limit. */
   get full(): boolean {

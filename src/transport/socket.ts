@@ -3,17 +3,21 @@
 import { EventEmitter, once } from "node:events";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket as NetSocket, connect as netConnect, createServer } from "node:net";
-import { ConfigError } from "../errors.js";
+import { ConfigError, DecodeError } from "../errors.js";
 import { Connection, type ConnectionOwner } from "./connection.js";
 import { HandshakeError } from "./mechanism.js";
 import { type Endpoint, bindHost, checkFamily, formatEndpoint, parseEndpoint } from "./endpoint.js";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.js";
+import { watchDescriptors } from "./descriptors.js";
+import type { LimitEvent, LimitReason } from "./limits.js";
 import { PackedMessage } from "./packed.js";
 import { type Message, type OutgoingMessage, Pipe } from "./pipe.js";
 import type { SocketType } from "./types.js";
 
 /** A pipe flushes inline once this many messages are queued, instead of waiting for the next turn. */
 const EAGER_FLUSH = 256;
+/** At maxConnections, peers silent for this long (or idlePingInterval if shorter) are PINGed at once. */
+const URGENT_IDLE_MS = 1000;
 
 /** Monitoring events (libzmq's ZMQ_EVENT_*), typed. `endpoint` is the bind/connect endpoint. */
 export interface SocketEvents {
@@ -25,6 +29,12 @@ export interface SocketEvents {
   handshake: [{ endpoint: string; remote: string; peerSocketType: string }];
   "handshake:error": [{ endpoint: string; remote: string; error: Error }];
   disconnected: [{ endpoint: string; remote: string; error?: Error }];
+  /** A peer hit a resource limit: it was refused or disconnected (see LimitReason). */
+  limit: [LimitEvent];
+  /** The process ran out of file descriptors: new connections to `endpoint` are being closed unanswered. */
+  "accept:error": [{ endpoint: string; error: Error }];
+  /** Descriptors are free again after "accept:error": connections are accepted again. */
+  "accept:resumed": [{ endpoint: string }];
   /** Messages became available after the socket had none. */
   readable: [];
   /** A send that would have blocked can be retried: some peer has room again. */
@@ -64,6 +74,9 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   /** Accepted connections still in their handshake, oldest first (for maxPendingHandshakes). */
   private readonly pendingAccepted = new Set<Connection>();
   private acceptedCount = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private lastUrgentProbe = -Infinity;
+  private unwatchDescriptors: (() => void) | null = null;
   private lingerDeadline = Infinity;
   private closing: Promise<void> | null = null;
   /** The mechanism's preparation (CURVE loads libsodium); bind and dial wait for it. */
@@ -128,7 +141,10 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
       server.close();
       throw new ConfigError("bind", "socket was closed while binding");
     }
+    // Accept errors other than running out of descriptors (which libuv hides, see descriptors.ts).
+    server.on("error", (error) => this.emit("accept:error", { endpoint: real, error }));
     this.servers.push({ server, endpoint: real });
+    this.startWatching();
     this.emit("listening", { endpoint: real });
     return real;
   }
@@ -178,6 +194,35 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     });
   }
 
+  /** The idle sweep and the descriptor watch, once this socket listens. */
+  private startWatching(): void {
+    const o = this.opts;
+    if (this.idleTimer === null && o.idlePingInterval > 0 && o.heartbeatInterval === 0) {
+      const period = Math.max(20, Math.min(5000, Math.min(o.idlePingInterval, o.idlePingTimeout) / 4));
+      this.idleTimer = setInterval(() => this.sweepIdle(o.idlePingInterval), period);
+      this.idleTimer.unref();
+    }
+    this.unwatchDescriptors ??= watchDescriptors((exhausted, error) => {
+      for (const { endpoint } of this.servers) {
+        if (exhausted) this.emit("accept:error", { endpoint, error: error! });
+        else this.emit("accept:resumed", { endpoint });
+      }
+    });
+  }
+
+  /** Runs every accepted connection's idle probe (heartbeats, when configured, do this job instead). */
+  private sweepIdle(interval: number): void {
+    const now = performance.now();
+    const timeout = this.opts.idlePingTimeout;
+    for (const conn of this.connections) if (this.connEndpoint.get(conn)?.connector === null) conn.idleCheck(now, interval, timeout);
+  }
+
+  /** Reports a peer that hit a limit (the connection's remote address names it). */
+  protected limitHit(conn: Connection, reason: LimitReason, detail: string): void {
+    const endpoint = this.connEndpoint.get(conn)?.text ?? "";
+    this.emit("limit", { endpoint, remote: conn.remote, reason, detail });
+  }
+
   private scheduleReconnect(c: Connector): void {
     if ((this.closed && c.lingerDone === null) || this.opts.reconnectInterval < 0) return;
     const delay = c.delay;
@@ -199,14 +244,22 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     const o = this.opts;
     if (o.maxConnections > 0 && this.acceptedCount >= o.maxConnections) {
       sock.destroy();
-      this.emit("handshake:error", { endpoint, remote, error: new HandshakeError("limit", `refused ${remote}: this socket already has ${this.acceptedCount} accepted connections (maxConnections)`) });
+      const detail = `refused ${remote}: this socket already has ${this.acceptedCount} accepted connections (maxConnections)`;
+      this.emit("handshake:error", { endpoint, remote, error: new HandshakeError("limit", detail, { limit: "max_connections" }) });
+      this.emit("limit", { endpoint, remote, reason: "max_connections", detail });
+      // Slots held by silent peers are freed within idlePingTimeout: PING them now, not at the next interval.
+      const now = performance.now();
+      if (o.idlePingInterval > 0 && o.heartbeatInterval === 0 && now - this.lastUrgentProbe >= o.idlePingTimeout) {
+        this.lastUrgentProbe = now;
+        this.sweepIdle(Math.min(o.idlePingInterval, URGENT_IDLE_MS));
+      }
       return;
     }
     if (o.maxPendingHandshakes > 0 && this.pendingAccepted.size >= o.maxPendingHandshakes) {
       // Evict the oldest: idle connections cannot lock out a peer that completes its handshake.
       const oldest = this.pendingAccepted.values().next().value!;
       this.pendingAccepted.delete(oldest);
-      oldest.fail(new HandshakeError("limit", `dropped ${oldest.remote}: more than ${o.maxPendingHandshakes} connections in their handshake (maxPendingHandshakes); it was the oldest`));
+      oldest.fail(new HandshakeError("limit", `dropped ${oldest.remote}: more than ${o.maxPendingHandshakes} connections in their handshake (maxPendingHandshakes); it was the oldest`, { limit: "max_pending_handshakes" }));
     }
     const conn = this.newConnection(sock, remote, true, endpoint, null);
     this.acceptedCount++;
@@ -270,6 +323,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
       this.attach(pipe);
     }
     if (c !== null) c.delay = this.opts.reconnectInterval;
+    pipe.accepted = c === null;
     pipe.conn = conn;
     conn.pipe = pipe;
     if (pipe.inboundFull) conn.pause();
@@ -301,10 +355,14 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     this.pendingAccepted.delete(conn);
     if (info.connector === null) this.acceptedCount--;
     const pipe = conn.pipe;
+    const limit = error instanceof HandshakeError ? error.limit : error instanceof DecodeError && error.code === "too-large" ? "max_message_size" : undefined;
+    if (limit !== undefined) this.emit("limit", { endpoint: info.text, remote: conn.remote, reason: limit, detail: error!.message });
     if (!handshakeDone && error !== undefined) this.emit("handshake:error", { endpoint: info.text, remote: conn.remote, error });
     if (handshakeDone) this.emit("disconnected", { endpoint: info.text, remote: conn.remote, ...(error ? { error } : {}) });
     if (pipe !== null) {
       pipe.conn = null;
+      pipe.subs = null;
+      pipe.replay = null;
       conn.pipe = null;
       const c = info.connector;
       if (c === null || c.pipe !== pipe) this.detach(pipe);
@@ -328,6 +386,11 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
       conn.flush();
       return;
     }
+    this.scheduleFlush(pipe);
+  }
+
+  /** Arranges for `pipe`'s connection to be flushed on the next turn. */
+  protected scheduleFlush(pipe: Pipe): void {
     if (!pipe.dirty) {
       pipe.dirty = true;
       this.dirty.push(pipe);
@@ -441,6 +504,8 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     // Stop accepting; not waiting for server.close()'s callback, which also waits for lingering
     // accepted sockets (closed below). libuv unlinks an ipc:// path itself.
     for (const { server } of this.servers) server.close();
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
+    this.unwatchDescriptors?.();
     const linger = this.opts.linger;
     this.lingerDeadline = linger < 0 ? Infinity : performance.now() + linger;
     const waiting = new Set<Connection>();

@@ -1,5 +1,8 @@
 // XPUB (libzmq xpub_t): prefix-filtered fan-out to subscribers, subscriptions delivered to the
 // application as single-frame 01/00+topic messages (wire.md §1.8), per-peer send HWM, nodrop.
+// Unlike libzmq, subscriptions are bounded (maxSubscriptionsPerPeer, maxTopicLength,
+// maxSubscriptionBytes: refused and reported as "limit" events) and a CANCEL of a topic the
+// peer does not hold is ignored (libzmq passes it on, letting one peer cancel another's topic).
 import { equalBytes } from "../bytes.js";
 import type { SocketOptions } from "./options.js";
 import { PackedMessage } from "./packed.js";
@@ -7,6 +10,7 @@ import type { OutgoingMessage, Pipe } from "./pipe.js";
 import { ZmtpSocket } from "./socket.js";
 import { SubscriptionTrie } from "./trie.js";
 import type { SocketType } from "./types.js";
+import type { LimitReason } from "./limits.js";
 
 export interface XPubOptions extends SocketOptions {
   /** ZMQ_XPUB_VERBOSE: deliver every subscribe, not only the first for a topic. @default false */
@@ -15,6 +19,12 @@ export interface XPubOptions extends SocketOptions {
   verboser?: boolean;
   /** ZMQ_XPUB_NODROP: send() returns false when a matching peer is at its HWM instead of dropping for it. @default false */
   noDrop?: boolean;
+  /**
+   * zeek-zmq: deliver only changes: a SUBSCRIBE of a topic the peer already holds is not
+   * delivered again, even with verbose. A proxy needs this so the reference counts of its XSUB
+   * equal the number of holders (libzmq's proxy counts repeats and never cancels such a topic). @default false
+   */
+  changesOnly?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -27,19 +37,30 @@ export class XPub extends ZmtpSocket {
   protected readonly verboseSubs: boolean;
   protected readonly verboseUnsubs: boolean;
   private readonly noDrop: boolean;
-  private readonly trie = new SubscriptionTrie<Pipe>();
-  private readonly topicsOf = new Map<Pipe, Set<string>>();
+  private readonly changesOnly: boolean;
+  private readonly trie = new SubscriptionTrie<Pipe>({ indexItems: true });
   /** Matching pipes per topic (latin1 key); reset whenever a subscription changes. */
   private readonly cache = new Map<string, Pipe[]>();
   private lastTopic: Uint8Array | null = null;
   private lastTargets: Pipe[] = [];
 
   constructor(options: XPubOptions = {}) {
-    const { verbose, verboser, noDrop, ...rest } = options;
+    const { verbose, verboser, noDrop, changesOnly, ...rest } = options;
     super(rest);
     this.verboseSubs = verbose === true || verboser === true;
     this.verboseUnsubs = verboser === true;
     this.noDrop = noDrop === true;
+    this.changesOnly = changesOnly === true;
+  }
+
+  /** Subscriptions held, as (topic, peer) pairs. */
+  get subscriptionCount(): number {
+    return this.trie.size;
+  }
+
+  /** Estimated memory of the subscription table in bytes (what maxSubscriptionBytes bounds). */
+  get subscriptionBytes(): number {
+    return this.trie.bytes;
   }
 
   /**
@@ -100,24 +121,49 @@ export class XPub extends ZmtpSocket {
   protected override pipeMessage(pipe: Pipe, msg: PackedMessage): void {
     if (msg.frameCount === 1 && msg.frameLength(0) > 0 && msg.buf[msg.spans[0]!]! <= 1) {
       const f = msg.frame(0);
-      const topic = f.subarray(1);
-      const key = topic.toString("latin1");
-      let topics = this.topicsOf.get(pipe);
-      if (f[0] === 1) {
-        const first = this.trie.add(topic, pipe);
-        if (topics === undefined) this.topicsOf.set(pipe, (topics = new Set()));
-        topics.add(key);
-        this.invalidate();
-        if (first || this.verboseSubs) this.notify(pipe, msg);
-      } else {
-        const last = this.trie.remove(topic, pipe);
-        topics?.delete(key);
-        this.invalidate();
-        if (last || this.verboseUnsubs) this.notify(pipe, msg);
-      }
+      if (f[0] === 1) this.subscribe(pipe, f.subarray(1), msg);
+      else this.cancel(pipe, f.subarray(1), msg);
       return;
     }
     this.upstream(pipe, msg);
+  }
+
+  private subscribe(pipe: Pipe, topic: Buffer, msg: PackedMessage): void {
+    const o = this.opts;
+    if (o.maxTopicLength > 0 && topic.length > o.maxTopicLength) {
+      this.refuse(pipe, "max_topic_length", `refused a subscription of ${topic.length} bytes (maxTopicLength ${o.maxTopicLength})`);
+      return;
+    }
+    if (this.trie.has(topic, pipe)) {
+      if (this.verboseSubs && !this.changesOnly) this.notify(pipe, msg);
+      return;
+    }
+    // A peer we connected to (a node's broker) relays a whole cluster: only the socket's total bounds it.
+    if (pipe.accepted && o.maxSubscriptionsPerPeer > 0 && this.trie.countOf(pipe) >= o.maxSubscriptionsPerPeer) {
+      this.refuse(pipe, "max_subscriptions_per_peer", `refused a subscription: the peer holds ${this.trie.countOf(pipe)} (maxSubscriptionsPerPeer)`);
+      return;
+    }
+    if (o.maxSubscriptionBytes > 0 && this.trie.bytes + SubscriptionTrie.costOf(topic.length) > o.maxSubscriptionBytes) {
+      this.refuse(pipe, "max_subscription_bytes", `refused a subscription: the table holds ${this.trie.size} subscriptions in about ${this.trie.bytes} bytes (maxSubscriptionBytes ${o.maxSubscriptionBytes})`);
+      return;
+    }
+    const added = this.trie.add(topic, pipe);
+    this.invalidate();
+    if (added === 2 || this.verboseSubs) this.notify(pipe, msg);
+  }
+
+  private cancel(pipe: Pipe, topic: Buffer, msg: PackedMessage): void {
+    const removed = this.trie.remove(topic, pipe);
+    if (removed < 0) {
+      this.refuse(pipe, "cancel_not_subscribed", `ignored a CANCEL of a ${topic.length}-byte topic it does not hold`);
+      return;
+    }
+    this.invalidate();
+    if (removed === 1 || this.verboseUnsubs) this.notify(pipe, msg);
+  }
+
+  private refuse(pipe: Pipe, reason: LimitReason, detail: string): void {
+    if (pipe.conn !== null) this.limitHit(pipe.conn, reason, detail);
   }
 
   /** Delivers a (un)subscription to the application. */
@@ -132,21 +178,16 @@ export class XPub extends ZmtpSocket {
 
   protected pipeAttached(_pipe: Pipe): void {}
 
-  /** A lost peer's topics are unsubscribed; the application hears of those no one holds any more (all with verboser). */
+  /** A lost peer's topics are unsubscribed; the application hears of those no one holds any more (all with verboser), in byte order. */
   protected pipeDetached(pipe: Pipe): void {
-    const topics = this.topicsOf.get(pipe);
-    this.topicsOf.delete(pipe);
-    if (topics === undefined) return;
+    if (this.trie.countOf(pipe) === 0) return;
     this.invalidate();
-    for (const key of [...topics].sort()) {
-      const topic = Buffer.from(key, "latin1");
-      const last = this.trie.remove(topic, pipe);
-      if (last || this.verboseUnsubs) {
-        const msg = Buffer.allocUnsafe(1 + topic.length);
-        msg[0] = 0;
-        topic.copy(msg, 1);
-        this.notify(pipe, PackedMessage.single(msg));
-      }
-    }
+    this.trie.removeItem(pipe, (topic, last) => {
+      if (!last && !this.verboseUnsubs) return;
+      const msg = Buffer.allocUnsafe(1 + topic.length);
+      msg[0] = 0;
+      topic.copy(msg, 1);
+      this.notify(pipe, PackedMessage.single(msg));
+    });
   }
 }

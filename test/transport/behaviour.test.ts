@@ -318,7 +318,7 @@ describe("transports and refused peers", () => {
       const ev = await event<{ error: Error }>(xpub, "handshake:error");
       assert.ok(ev.error instanceof HandshakeError);
       assert.equal(ev.error.reason, "socket-type");
-      assert.match(ev.error.message, /peer is a PUSH socket; a XPUB socket only talks to SUB or XSUB/);
+      assert.match(ev.error.message, /peer is a "PUSH" socket; a XPUB socket only talks to SUB or XSUB/);
     } finally {
       z.close();
       await xpub.close();
