@@ -7,12 +7,12 @@
 // sender controls is bounded (paths, output per input byte) and every refusal is counted.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import type { LogBatch } from "../codec/zeek-log/index.js";
-import { ConfigError } from "../errors.js";
+import { decodeLogBatch, decodeLogBatchHeader, type LogBatch, type LogBatchHeader, RecordLimitError } from "../codec/zeek-log/index.js";
+import { ConfigError, DecodeError } from "../errors.js";
 import { printable, quoted, Warnings } from "../printable.js";
 import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
 import { limitHits } from "../telemetry/zeek-metrics.js";
-import { LOCAL_ORIGIN, type BatchOrigin, type ConsumerCloseReport, type LogBatchConsumer } from "./consumer.js";
+import { LOCAL_ORIGIN, type BatchOrigin, type ConsumerCloseReport, type SerializedBatchChecks, type SerializedBatchConsumer } from "./consumer.js";
 import type { AsciiFormatOptions } from "./format/ascii.js";
 import type { JsonFormatOptions } from "./format/json.js";
 import { logFormat, type LogFormatFactory } from "./format/registry.js";
@@ -20,7 +20,10 @@ import type { LogFile } from "./log-file.js";
 import { type DropReason, fileMetrics, LoggerMetrics, type PathCounters } from "./metrics.js";
 import { OpenFiles, openFilesCap } from "./open-files.js";
 import { PathWriter, type PathEvents, type PathWriterConfig, type RotatedFile, sameFields } from "./path-writer.js";
-import { ByteSink } from "./sink.js";
+import { ByteSink, type SinkMark } from "./sink.js";
+
+/** What the checks before formatting need of a batch (a decoded one or a serialized one's header). */
+type BatchHead = Pick<LogBatch, "stream" | "writer" | "path" | "fields">;
 
 /** Zeek's `Log::WRITER_ASCII`: the writer this logger implements. */
 export const WRITER_ASCII = "Log::WRITER_ASCII";
@@ -96,7 +99,7 @@ function sender(origin: BatchOrigin): string {
   return origin.sender === "" ? "this node" : `sender ${quoted(origin.sender, 120)}`;
 }
 
-export class LogWriterManager implements LogBatchConsumer {
+export class LogWriterManager implements SerializedBatchConsumer {
   private readonly writers = new Map<string, PathWriter>();
   private readonly metrics: LoggerMetrics | undefined;
   private readonly countersByPath = new Map<string, PathCounters>();
@@ -223,59 +226,126 @@ export class LogWriterManager implements LogBatchConsumer {
    */
   write(batch: LogBatch, origin: BatchOrigin = LOCAL_ORIGIN): void {
     if (this.closed) throw new Error("LogWriterManager: write after close");
-    const path = batch.path;
-    const n = batch.records.length;
+    const w = this.accept(batch, batch.records.length, origin);
+    if (w === undefined) return;
+    const sink = this.sink;
+    const mark = sink.mark();
+    const written = w.formatRecords(sink, batch.records, this.rejecter(w.path, origin), this.maxBytes(origin));
+    this.finish(w, written, batch.records.length, origin, mark);
+  }
+
+  /**
+   * Writes one serialized batch (a receiver's payload): the records are formatted straight from
+   * the bytes when the path's format can (decoded first otherwise). A malformed batch or one over
+   * `checks.maxRecords` is refused through `checks`; nothing of it is written.
+   */
+  writeSerialized(payload: Buffer, origin: BatchOrigin, checks: SerializedBatchChecks): void {
+    if (this.closed) throw new Error("LogWriterManager: write after close");
+    let head: LogBatchHeader;
+    try {
+      head = decodeLogBatchHeader(payload, { maxRecords: checks.maxRecords });
+    } catch (err) {
+      return this.refuse(err, origin, checks);
+    }
+    const w = this.accept(head, head.count, origin);
+    if (w === undefined) return;
+    const sink = this.sink;
+    const mark = sink.mark();
+    let written: number;
+    try {
+      if (w.serialized) written = w.formatSerialized(sink, payload, head.offset, head.count, this.rejecter(w.path, origin), this.maxBytes(origin));
+      else {
+        const batch = decodeLogBatch(payload, { maxRecords: checks.maxRecords });
+        written = w.formatRecords(sink, batch.records, this.rejecter(w.path, origin), this.maxBytes(origin));
+      }
+    } catch (err) {
+      sink.rollback(mark);
+      return this.refuse(err, origin, checks);
+    }
+    this.finish(w, written, head.count, origin, mark);
+  }
+
+  private refuse(err: unknown, origin: BatchOrigin, checks: SerializedBatchChecks): void {
+    if (err instanceof RecordLimitError) return checks.overLimit(err, origin.sender);
+    if (err instanceof DecodeError) return checks.malformed(err, origin.sender);
+    throw err;
+  }
+
+  private maxBytes(origin: BatchOrigin): number {
+    return origin.payloadBytes > 0 ? this.amplification * origin.payloadBytes : Infinity;
+  }
+
+  private rejecter(path: string, origin: BatchOrigin): (err: unknown) => void {
+    return (err) => {
+      this.drop(path, "bad-value", 1);
+      this.warnings.once(`value:${path}`, () => `logger: a ${path} record from ${sender(origin)} cannot be written and is dropped: ${printable((err as Error).message)}`);
+    };
+  }
+
+  /**
+   * The checks of a batch before its records are formatted: path, limits, writer, columns and a
+   * failing disk. Counts it as received; returns its writer, or undefined if it is refused.
+   */
+  private accept(head: BatchHead, n: number, origin: BatchOrigin): PathWriter | undefined {
+    const path = head.path;
     this.totals.batches++;
     this.totals.records += n;
     let w = this.writers.get(path);
     if (w === undefined) {
-      w = this.newWriter(batch, origin);
-      if (w === undefined) return;
+      w = this.newWriter(head, n, origin);
+      if (w === undefined) return undefined;
     } else {
       const counters = w.counters;
       counters.batchesReceived.value++;
       counters.recordsReceived.value += n;
       counters.bytesReceived.value += origin.payloadBytes;
-      if (batch.writer !== WRITER_ASCII) return this.unknownWriter(batch, origin);
-      if (!sameFields(w.fields, batch.fields)) {
+      if (head.writer !== WRITER_ASCII) return this.unknownWriter(head, n, origin);
+      if (!sameFields(w.fields, head.fields)) {
         this.drop(path, "schema-mismatch", n);
-        this.warnings.once(`schema:${path}`, () => `logger: a batch for ${path} from ${sender(origin)} has columns (${batch.fields.map((f) => printable(f.name, 64)).join(", ")}) that differ from the ones ${w!.fileName} was opened with; its records are dropped (counted in zeek_logger_dropped_records_total{reason="schema-mismatch"})`);
-        return;
+        this.warnings.once(`schema:${path}`, () => `logger: a batch for ${path} from ${sender(origin)} has columns (${head.fields.map((f) => printable(f.name, 64)).join(", ")}) that differ from the ones ${w!.fileName} was opened with; its records are dropped (counted in zeek_logger_dropped_records_total{reason="schema-mismatch"})`);
+        return undefined;
       }
     }
     if (w.failing !== undefined && (w.full || this.openFiles.queuedBytes >= this.maxQueuedTotal)) {
       // Only a failing file drops (a slow one stops the receiver instead, see congested).
       this.drop(path, "disk-queue-full", n);
       this.warnings.always(() => `logger: dropping ${path} records: ${w!.current?.queuedBytes ?? 0} bytes for ${w!.fileName} are waiting for a failing disk (${w!.failing}; counted in zeek_logger_dropped_records_total{reason="disk-queue-full"})`);
-      return;
+      return undefined;
     }
+    return w;
+  }
+
+  /** After formatting: refuses a batch past the amplification limit, else queues its lines on the file. */
+  private finish(w: PathWriter, written: number, n: number, origin: BatchOrigin, mark: SinkMark): void {
     const sink = this.sink;
-    const mark = sink.mark();
-    const maxBytes = origin.payloadBytes > 0 ? this.amplification * origin.payloadBytes : Infinity;
-    const written = w.formatRecords(sink, batch.records, (err) => {
-      this.drop(path, "bad-value", 1);
-      this.warnings.once(`value:${path}`, () => `logger: a ${path} record from ${sender(origin)} cannot be written and is dropped: ${printable((err as Error).message)}`);
-    }, maxBytes);
     if (written < 0) {
       sink.rollback(mark);
-      this.drop(path, "write-amplification", n);
-      if (this.limits.amplification) this.limits.amplification.value++;
-      this.warnings.once(`amplification:${origin.sender}`, () => `logger: refused a ${path} batch from ${sender(origin)}: its ${n} records would write more than log_max_write_amplification=${this.amplification} bytes per received byte (${origin.payloadBytes} bytes received); counted in zeek_zmq_limit_hits_total{reason="log_max_write_amplification"}`);
+      this.refuseAmplified(w.path, n, origin);
       return;
     }
-    const file = w.commit(sink.take(), written);
+    this.queue(w, sink.take(), written);
+  }
+
+  private refuseAmplified(path: string, n: number, origin: BatchOrigin): void {
+    this.drop(path, "write-amplification", n);
+    if (this.limits.amplification) this.limits.amplification.value++;
+    this.warnings.once(`amplification:${origin.sender}`, () => `logger: refused a ${path} batch from ${sender(origin)}: its ${n} records would write more than log_max_write_amplification=${this.amplification} bytes per received byte (${origin.payloadBytes} bytes received); counted in zeek_zmq_limit_hits_total{reason="log_max_write_amplification"}`);
+  }
+
+  /** Queues formatted lines on the path's file and schedules the disk write. */
+  private queue(w: PathWriter, chunks: Buffer[], written: number): void {
+    const file = w.commit(chunks, written);
     if (file.full && file.failing === undefined) this.slowFiles.add(file);
     if (file.queuedBytes >= FLUSH_BYTES) file.kick();
     else this.markDirty(file);
   }
 
   /** The first batch of a path: checks what a path must be, then opens its writer (or refuses). */
-  private newWriter(batch: LogBatch, origin: BatchOrigin): PathWriter | undefined {
-    const path = batch.path;
-    const n = batch.records.length;
+  private newWriter(head: BatchHead, n: number, origin: BatchOrigin): PathWriter | undefined {
+    const path = head.path;
     if (!SAFE_PATH.test(path)) {
       this.drop("", "bad-path", n);
-      this.warnings.once(`path:${origin.sender}`, () => `logger: a batch from ${sender(origin)} for stream ${quoted(batch.stream, 64)} has path ${quoted(path, 64)}, which is not a plain file name; its records are dropped (counted in zeek_logger_dropped_records_total{reason="bad-path"})`);
+      this.warnings.once(`path:${origin.sender}`, () => `logger: a batch from ${sender(origin)} for stream ${quoted(head.stream, 64)} has path ${quoted(path, 64)}, which is not a plain file name; its records are dropped (counted in zeek_logger_dropped_records_total{reason="bad-path"})`);
       return undefined;
     }
     if (this.writers.size >= this.maxPaths) {
@@ -288,18 +358,16 @@ export class LogWriterManager implements LogBatchConsumer {
     counters.batchesReceived.value++;
     counters.recordsReceived.value += n;
     counters.bytesReceived.value += origin.payloadBytes;
-    if (batch.writer !== WRITER_ASCII) {
-      this.unknownWriter(batch, origin);
-      return undefined;
-    }
-    const w = new PathWriter(path, batch.fields, { ...this.cfg, format: this.formats.get(path) ?? this.defaultFormat }, counters);
+    if (head.writer !== WRITER_ASCII) return this.unknownWriter(head, n, origin);
+    const w = new PathWriter(path, head.fields, { ...this.cfg, format: this.formats.get(path) ?? this.defaultFormat }, counters);
     this.writers.set(path, w);
     return w;
   }
 
-  private unknownWriter(batch: LogBatch, origin: BatchOrigin): void {
-    this.drop(batch.path, "unknown-writer", batch.records.length);
-    this.warnings.once(`writer:${batch.writer}`, () => `logger: writer ${quoted(batch.writer, 64)} (path ${batch.path}, from ${sender(origin)}) is not supported, only ${WRITER_ASCII}; its records are dropped (counted in zeek_logger_dropped_records_total{reason="unknown-writer"})`);
+  private unknownWriter(head: BatchHead, n: number, origin: BatchOrigin): undefined {
+    this.drop(head.path, "unknown-writer", n);
+    this.warnings.once(`writer:${head.writer}`, () => `logger: writer ${quoted(head.writer, 64)} (path ${head.path}, from ${sender(origin)}) is not supported, only ${WRITER_ASCII}; its records are dropped (counted in zeek_logger_dropped_records_total{reason="unknown-writer"})`);
+    return undefined;
   }
 
   private markDirty(file: LogFile): void {

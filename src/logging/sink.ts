@@ -33,6 +33,11 @@ export class ByteSink {
     this.recStart = this.pos;
   }
 
+  /** Offset in `buf` of the record being written (it may move to a new chunk while written). */
+  get recordStart(): number {
+    return this.recStart;
+  }
+
   /** Drops the bytes of the record being written (a fallback rewrites it). */
   rewindRecord(): void {
     this.pos = this.recStart;
