@@ -8,14 +8,15 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { decodeLogBatch, decodeLogBatchHeader, type LogBatch, type LogBatchHeader, RecordLimitError } from "../codec/zeek-log/index.js";
-import { ConfigError, DecodeError } from "../errors.js";
+import { ConfigError, DecodeError, type DecodeErrorCode } from "../errors.js";
 import { printable, quoted, Warnings } from "../printable.js";
 import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
 import { limitHits } from "../telemetry/zeek-metrics.js";
 import { LOCAL_ORIGIN, type BatchOrigin, type ConsumerCloseReport, type SerializedBatchChecks, type SerializedBatchConsumer } from "./consumer.js";
 import type { AsciiFormatOptions } from "./format/ascii.js";
 import type { JsonFormatOptions } from "./format/json.js";
-import { logFormat, type LogFormatFactory } from "./format/registry.js";
+import { isBuiltinLogFormat, logFormat, type LogFormatFactory } from "./format/registry.js";
+import { type FormatResult, type FormatSchema, WriterPool } from "./writer-pool.js";
 import type { LogFile } from "./log-file.js";
 import { type DropReason, fileMetrics, LoggerMetrics, type PathCounters } from "./metrics.js";
 import { OpenFiles, openFilesCap } from "./open-files.js";
@@ -72,6 +73,37 @@ export interface LogWriterManagerOptions {
   maxPaths?: number;
   /** log_max_write_amplification: a received batch may produce at most this many output bytes per payload byte. @default 32 */
   maxWriteAmplification?: number;
+  /**
+   * log_writer_threads: threads that format received batches off the socket thread (each path
+   * is bound to one; files, limits and metrics stay on the main thread). 0 = format on the
+   * main thread. @default 0
+   */
+  writerThreads?: number;
+  /** Payload bytes handed to writer threads and not yet formatted before the receiver stops reading. @default 16 MiB */
+  maxThreadQueueBytes?: number;
+}
+
+/** A batch handed to a writer thread, committed to its file in the order the path received it. */
+interface PendingBatch {
+  readonly w: PathWriter;
+  readonly origin: BatchOrigin;
+  readonly checks: SerializedBatchChecks | undefined;
+  readonly records: number;
+  done: boolean;
+  written: number;
+  chunks: Buffer[];
+  rejects: number;
+  firstReject: string;
+  error?: DecodeError;
+  /** The thread died before formatting it. */
+  lost?: boolean;
+}
+
+/** A path's thread and its number there. */
+interface ThreadBinding {
+  thread: number;
+  id: number;
+  schema: FormatSchema | undefined;
 }
 
 /** Local paths this logger creates files for: no directories, no hidden files, no separators or controls. */
@@ -120,7 +152,16 @@ export class LogWriterManager implements SerializedBatchConsumer {
   private rotationTimer: NodeJS.Timeout | null = null;
   private readonly postProcesses = new Set<Promise<void>>();
   private closed = false;
+  private closedThreads = false;
   private readonly uncongested: (() => void)[] = [];
+  private readonly pool: WriterPool | undefined;
+  private readonly maxThreadQueue: number;
+  private readonly bindings = new Map<PathWriter, ThreadBinding | null>();
+  /** Per path, batches in flight on a thread and the ones after them, in receive order. */
+  private readonly ordered = new Map<PathWriter, PendingBatch[]>();
+  private readonly jobs = new Map<number, PendingBatch>();
+  private jobIds = 0;
+  private readonly idleWaiters: (() => void)[] = [];
   private readonly report: (line: string) => void;
   /** Totals over every path (for callers that do not scrape metrics). `written` counts records on disk. */
   readonly totals = { batches: 0, records: 0, written: 0, dropped: 0 };
@@ -192,6 +233,10 @@ export class LogWriterManager implements SerializedBatchConsumer {
       openFiles: this.openFiles,
     };
     if (interval > 0) this.scheduleRotation(interval);
+    const threads = opts.writerThreads ?? 0;
+    if (!Number.isInteger(threads) || threads < 0) throw new ConfigError("log_writer_threads", `must be an integer >= 0, got ${threads}`);
+    this.maxThreadQueue = opts.maxThreadQueueBytes ?? 16 * 1024 * 1024;
+    if (threads > 0) this.pool = new WriterPool(threads, { result: (r) => this.threadResult(r), failed: (err, ids) => this.threadFailed(err, ids) });
   }
 
   /** Descriptors the log files may use at once (log_max_open_files after the descriptor-limit check). */
@@ -249,6 +294,8 @@ export class LogWriterManager implements SerializedBatchConsumer {
     }
     const w = this.accept(head, head.count, origin);
     if (w === undefined) return;
+    const binding = this.pool !== undefined ? this.binding(w) : null;
+    if (binding !== null) return this.submit(w, binding, payload, head, origin, checks);
     const sink = this.sink;
     const mark = sink.mark();
     let written: number;
@@ -263,6 +310,92 @@ export class LogWriterManager implements SerializedBatchConsumer {
       return this.refuse(err, origin, checks);
     }
     this.finish(w, written, head.count, origin, mark);
+  }
+
+  /** The thread of a path whose format can run there (a built-in one reading serialized batches), else null. */
+  private binding(w: PathWriter): ThreadBinding | null {
+    let b = this.bindings.get(w);
+    if (b === undefined) {
+      const factory = this.formats.get(w.path) ?? this.defaultFormat;
+      const thread = w.serialized && isBuiltinLogFormat(factory) ? this.pool!.assign() : -1;
+      b = thread < 0 ? null : { thread, id: this.bindings.size, schema: { format: factory.name, path: w.path, fields: w.fields, options: this.cfg.formatOptions } };
+      this.bindings.set(w, b);
+    }
+    if (b !== null && !this.pool!.alive(b.thread)) return null;
+    return b;
+  }
+
+  private submit(w: PathWriter, b: ThreadBinding, payload: Buffer, head: LogBatchHeader, origin: BatchOrigin, checks: SerializedBatchChecks): void {
+    const id = ++this.jobIds;
+    const job: PendingBatch = { w, origin, checks, records: head.count, done: false, written: 0, chunks: [], rejects: 0, firstReject: "" };
+    this.jobs.set(id, job);
+    let q = this.ordered.get(w);
+    if (q === undefined) this.ordered.set(w, (q = []));
+    q.push(job);
+    this.pool!.submit(b.thread, { id, writer: b.id, ...(b.schema ? { schema: b.schema } : {}), offset: head.offset, count: head.count, maxBytes: this.maxBytes(origin) }, payload);
+    b.schema = undefined;
+  }
+
+  private threadResult(r: FormatResult): void {
+    const job = this.jobs.get(r.id);
+    if (job === undefined) return;
+    this.jobs.delete(r.id);
+    job.done = true;
+    job.written = r.written;
+    job.rejects = r.rejects;
+    job.firstReject = r.firstReject;
+    if (r.lines !== undefined && r.lines.byteLength > 0) job.chunks = [Buffer.from(r.lines)];
+    if (r.error !== undefined) {
+      const e = r.error;
+      const tail = ` at offset ${e.offset}`;
+      job.error = new DecodeError(e.format, e.code as DecodeErrorCode, e.offset, e.message.slice(e.format.length + 2, e.message.endsWith(tail) ? -tail.length : undefined));
+    }
+    this.commitInOrder(job.w);
+  }
+
+  private threadFailed(err: Error, ids: number[]): void {
+    if (this.closedThreads) return;
+    this.health.failures++;
+    this.report(`logger: a log writer thread failed: ${printable(err.message)}; ${ids.length} batch(es) it was formatting are lost (counted in zeek_logger_dropped_records_total{reason="write-failed"}); its paths are formatted on the main thread from now on`);
+    const touched = new Set<PathWriter>();
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (job === undefined) continue;
+      this.jobs.delete(id);
+      job.done = true;
+      job.lost = true;
+      touched.add(job.w);
+    }
+    for (const w of touched) this.commitInOrder(w);
+  }
+
+  /** Commits the finished batches at the head of a path's queue, in receive order. */
+  private commitInOrder(w: PathWriter): void {
+    const q = this.ordered.get(w);
+    if (q !== undefined) {
+      while (q.length > 0 && q[0]!.done) this.commit(q.shift()!);
+      if (q.length === 0) this.ordered.delete(w);
+    }
+    if (this.jobs.size === 0) for (const f of this.idleWaiters.splice(0)) f();
+    this.checkCongestion();
+  }
+
+  private commit(job: PendingBatch): void {
+    const { w, origin } = job;
+    if (job.lost) return this.drop(w.path, "write-failed", job.records);
+    if (job.error !== undefined) return job.checks?.malformed(job.error, origin.sender);
+    if (job.rejects > 0) {
+      this.drop(w.path, "bad-value", job.rejects);
+      this.warnings.once(`value:${w.path}`, () => `logger: a ${w.path} record from ${sender(origin)} cannot be written and is dropped: ${job.firstReject}`);
+    }
+    if (job.written < 0) return this.refuseAmplified(w.path, job.records, origin);
+    this.queue(w, job.chunks, job.written);
+  }
+
+  /** Resolves once every batch handed to a writer thread is committed. */
+  private threadsIdle(): Promise<void> {
+    if (this.jobs.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   private refuse(err: unknown, origin: BatchOrigin, checks: SerializedBatchChecks): void {
@@ -323,7 +456,11 @@ export class LogWriterManager implements SerializedBatchConsumer {
       this.refuseAmplified(w.path, n, origin);
       return;
     }
-    this.queue(w, sink.take(), written);
+    const chunks = sink.take();
+    const q = this.ordered.get(w);
+    // Batches of this path still on a thread come first.
+    if (q !== undefined) q.push({ w, origin, checks: undefined, records: n, done: true, written, chunks, rejects: 0, firstReject: "" });
+    else this.queue(w, chunks, written);
   }
 
   private refuseAmplified(path: string, n: number, origin: BatchOrigin): void {
@@ -395,7 +532,7 @@ export class LogWriterManager implements SerializedBatchConsumer {
    * HWMs take the pressure) instead of dropping.
    */
   get congested(): boolean {
-    return this.slowFiles.size > 0 || this.openFiles.queuedBytes >= this.maxQueuedTotal;
+    return this.slowFiles.size > 0 || this.openFiles.queuedBytes >= this.maxQueuedTotal || (this.pool !== undefined && this.pool.inflightBytes >= this.maxThreadQueue);
   }
 
   private checkCongestion(): void {
@@ -473,6 +610,10 @@ export class LogWriterManager implements SerializedBatchConsumer {
   async shutdown(): Promise<ConsumerCloseReport> {
     if (this.closed) return { lostBytes: this.health.lostBytes, lostRecords: this.health.lostRecords, failures: this.health.failures };
     if (this.rotationTimer !== null) clearTimeout(this.rotationTimer);
+    // Everything handed to the writer threads is formatted and queued before the files close.
+    await this.threadsIdle();
+    this.closedThreads = true;
+    await this.pool?.close();
     this.flushDirty();
     if ((this.opts.rotationInterval ?? 0) > 0) await this.rotate(true);
     else

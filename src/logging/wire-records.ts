@@ -148,6 +148,34 @@ function writeTime(sink: ByteSink, x: number): void {
   sink.writeAscii(formatAsciiTime(x));
 }
 
+/** formatJsonDouble(x) for finite x, written without the intermediate strings. */
+function writeJsonDouble(sink: ByteSink, x: number): void {
+  if (x === 0) return sink.writeAscii(formatJsonDouble(x));
+  const s = String(x);
+  const n = s.length;
+  sink.ensure(n + 2);
+  const buf = sink.buf;
+  let o = sink.pos;
+  let plain = true;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) plain = false;
+    else if (c === 0x65) {
+      plain = false;
+      buf[o++] = c;
+      // rapidjson writes no "+" in exponents.
+      if (s.charCodeAt(i + 1) === 0x2b) i++;
+      continue;
+    }
+    buf[o++] = c;
+  }
+  if (plain) {
+    buf[o++] = 0x2e;
+    buf[o++] = 0x30;
+  }
+  sink.pos = o;
+}
+
 /**
  * An int64 (`signed`) or uint64 at b[p] within +-2^53; false if beyond (printed exactly by the
  * reference path).
@@ -471,7 +499,7 @@ export class WireJsonWriter extends WireRecordWriter {
       case K.Double: {
         if (end - p < 8) throw SLOW;
         const x = this.dv.getFloat64(p);
-        if (Number.isFinite(x)) sink.writeAscii(formatJsonDouble(x));
+        if (Number.isFinite(x)) writeJsonDouble(sink, x);
         else sink.writeBytes(NULL_JSON);
         return p + 8;
       }

@@ -118,10 +118,16 @@ function asciiFor(o: AsciiFormatOptions | undefined): AsciiLogFormat {
   return a;
 }
 
-const formats = new Map<string, LogFormatFactory>([
-  ["tsv", { name: "tsv", create: (path, fields, o) => new TsvFormat(asciiFor(o.ascii), path, [...fields]) }],
-  ["json", { name: "json", create: (_path, fields, o) => new JsonFormat([...fields], o.json ?? {}) }],
-]);
+const BUILTIN: readonly LogFormatFactory[] = [
+  { name: "tsv", create: (path, fields, o) => new TsvFormat(asciiFor(o.ascii), path, [...fields]) },
+  { name: "json", create: (_path, fields, o) => new JsonFormat([...fields], o.json ?? {}) },
+];
+const formats = new Map<string, LogFormatFactory>(BUILTIN.map((f) => [f.name, f]));
+
+/** True for the formats this module defines (every thread has them under the same name). */
+export function isBuiltinLogFormat(f: LogFormatFactory): boolean {
+  return BUILTIN.includes(f);
+}
 
 /** Adds (or replaces) a format under its name. */
 export function registerLogFormat(factory: LogFormatFactory): void {
