@@ -54,10 +54,10 @@ interface Stats {
   dropped: number;
 }
 
-async function round(opts: { writers: number; perWriter: number; paths: number; batch: number } = { writers: 2, perWriter: PER_WRITER, paths: 1, batch: BATCH }): Promise<{ rate: number; cpu: number; bytes: number; cpuUs: number }> {
+async function round(opts: { writers: number; perWriter: number; paths: number; batch: number } = { writers: 2, perWriter: PER_WRITER, paths: 1, batch: BATCH }, cli = CLI, extra: string[] = []): Promise<{ rate: number; cpu: number; bytes: number; cpuUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), "zeek-zmq-bench-logs-"));
   try {
-    const logger = spawn(process.execPath, [CLI, "logger", "--listen", "tcp://127.0.0.1:0", "--dir", dir, "--stats", "--metrics-port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    const logger = spawn(process.execPath, [cli, "logger", "--listen", "tcp://127.0.0.1:0", "--dir", dir, "--stats", "--metrics-port", "0", ...extra], { stdio: ["ignore", "pipe", "inherit"] });
     const lines = createInterface({ input: logger.stdout });
     let metricsUrl = "";
     const endpoint = await new Promise<string>((res) => {
@@ -251,13 +251,22 @@ async function zeekReplay(): Promise<void> {
 async function manyPaths(print = true): Promise<{ one: number; many: number; ratio: number }> {
   const one: { rate: number; cpuUs: number }[] = [];
   const many: { rate: number; cpuUs: number }[] = [];
+  const baseline = process.env["LOGS_BENCH_BASELINE_CLI"];
+  const extra = (process.env["LOGS_BENCH_LOGGER_ARGS"] ?? "").split(" ").filter((a) => a !== "");
+  const before: Record<number, number[]> = { 1: [], 2000: [] };
   for (let r = 0; r < ROUNDS; r++) {
     for (const [paths, out] of [[1, one], [2000, many]] as const) {
-      const x = await round({ writers: 1, perWriter: PATHS_RECORDS, paths, batch: PATHS_BATCH });
+      const x = await round({ writers: 1, perWriter: PATHS_RECORDS, paths, batch: PATHS_BATCH }, CLI, extra);
       console.log(`round ${r + 1}, ${paths} path(s): ${Math.round(x.rate).toLocaleString("en-US")} records/s, ${x.cpuUs.toFixed(2)} logger CPU us/record`);
       out.push(x);
+      if (baseline) {
+        const b = await round({ writers: 1, perWriter: PATHS_RECORDS, paths, batch: PATHS_BATCH }, baseline);
+        console.log(`round ${r + 1}, ${paths} path(s), before: ${Math.round(b.rate).toLocaleString("en-US")} records/s, ${b.cpuUs.toFixed(2)} logger CPU us/record`);
+        before[paths]!.push(b.rate);
+      }
     }
   }
+  if (baseline) report([["1 path before (records/s)", median(before[1]!)], ["2,000 paths before (records/s)", median(before[2000]!)]]);
   const res = { one: median(one.map((x) => x.rate)), many: median(many.map((x) => x.rate)), ratio: 0 };
   res.ratio = res.many / res.one;
   report([
