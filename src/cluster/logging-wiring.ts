@@ -68,8 +68,8 @@ export function logSenderOptions(o: NodeOptions, nodeId: string, extra: Pick<Log
 }
 
 /** The limits of the file sink from log_max_open_files, log_max_paths and log_max_write_amplification. */
-export function logWriterLimits(o: NodeOptions): Pick<LogWriterManagerOptions, "maxOpenFiles" | "maxPaths" | "maxWriteAmplification"> {
-  return { maxOpenFiles: o.logMaxOpenFiles, maxPaths: o.logMaxPaths, maxWriteAmplification: o.logMaxWriteAmplification };
+export function logWriterLimits(o: NodeOptions): Pick<LogWriterManagerOptions, "maxOpenFiles" | "maxPaths" | "maxWriteAmplification" | "writerThreads"> {
+  return { maxOpenFiles: o.logMaxOpenFiles, maxPaths: o.logMaxPaths, maxWriteAmplification: o.logMaxWriteAmplification, writerThreads: o.logWriterThreads };
 }
 
 /** How a node's logs leave it (ClusterNodeConfig.logging). */

@@ -372,6 +372,7 @@ export const OPTION_TABLE = {
   logMaxPaths: logging("log_max_paths", int(1, INT32_MAX), 10_000, "Distinct log paths a logger writes; batches for more are refused and counted."),
   logMaxRecordsPerBatch: logging("log_max_records_per_batch", int(1, INT32_MAX), 100_000, "Larger received batches are refused before their records are allocated (Zeek's own hold at most Log::write_buffer_size, 1000)."),
   logMaxWriteAmplification: logging("log_max_write_amplification", int(1, INT32_MAX), 32, "Output bytes a received batch may produce per payload byte; a batch beyond it is refused."),
+  logWriterThreads: logging("log_writer_threads", int(0, 64), 0, "Threads that decode and format received log batches off the socket thread (each path bound to one, records in order); 0 = on the main thread."),
 
   metricsPort: telemetry("metrics_port", optionalPort, undefined, "Serve Prometheus metrics on this port (0 = any free port).", { defaultDoc: "off; a layout node's `metricsPort`" }),
   metricsAddress: telemetry("metrics_address", text({ nonEmpty: true }), "127.0.0.1", "Address the metrics endpoint listens on."),

@@ -117,7 +117,9 @@ function writeFast(sink: ByteSink, k: K, v: LogValue, first: boolean): boolean {
       return true;
     case K.Port:
       if (!(v instanceof LogPort)) return false;
-      writeDecimal(sink, v.port);
+      // A peer may send any port number below 2^53; writeDecimal takes only 31 bits.
+      if (v.port < 0x80000000) writeDecimal(sink, v.port);
+      else sink.writeAscii(String(v.port));
       return true;
     case K.Addr:
       if (!(v instanceof LogAddr)) return false;

@@ -7,20 +7,24 @@
 // sender controls is bounded (paths, output per input byte) and every refusal is counted.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import type { LogBatch } from "../codec/zeek-log/index.js";
-import { ConfigError } from "../errors.js";
+import { decodeLogBatch, decodeLogBatchHeader, type LogBatch, type LogBatchHeader, RecordLimitError } from "../codec/zeek-log/index.js";
+import { ConfigError, DecodeError, type DecodeErrorCode } from "../errors.js";
 import { printable, quoted, Warnings } from "../printable.js";
 import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
 import { limitHits } from "../telemetry/zeek-metrics.js";
-import { LOCAL_ORIGIN, type BatchOrigin, type ConsumerCloseReport, type LogBatchConsumer } from "./consumer.js";
+import { LOCAL_ORIGIN, type BatchOrigin, type ConsumerCloseReport, type SerializedBatchChecks, type SerializedBatchConsumer } from "./consumer.js";
 import type { AsciiFormatOptions } from "./format/ascii.js";
 import type { JsonFormatOptions } from "./format/json.js";
-import { logFormat, type LogFormatFactory } from "./format/registry.js";
+import { isBuiltinLogFormat, logFormat, type LogFormatFactory } from "./format/registry.js";
+import { type FormatResult, type FormatSchema, WriterPool } from "./writer-pool.js";
 import type { LogFile } from "./log-file.js";
 import { type DropReason, fileMetrics, LoggerMetrics, type PathCounters } from "./metrics.js";
 import { OpenFiles, openFilesCap } from "./open-files.js";
 import { PathWriter, type PathEvents, type PathWriterConfig, type RotatedFile, sameFields } from "./path-writer.js";
-import { ByteSink } from "./sink.js";
+import { ByteSink, type SinkMark } from "./sink.js";
+
+/** What the checks before formatting need of a batch (a decoded one or a serialized one's header). */
+type BatchHead = Pick<LogBatch, "stream" | "writer" | "path" | "fields">;
 
 /** Zeek's `Log::WRITER_ASCII`: the writer this logger implements. */
 export const WRITER_ASCII = "Log::WRITER_ASCII";
@@ -69,6 +73,37 @@ export interface LogWriterManagerOptions {
   maxPaths?: number;
   /** log_max_write_amplification: a received batch may produce at most this many output bytes per payload byte. @default 32 */
   maxWriteAmplification?: number;
+  /**
+   * log_writer_threads: threads that format received batches off the socket thread (each path
+   * is bound to one; files, limits and metrics stay on the main thread). 0 = format on the
+   * main thread. @default 0
+   */
+  writerThreads?: number;
+  /** Payload bytes handed to writer threads and not yet formatted before the receiver stops reading. @default 16 MiB */
+  maxThreadQueueBytes?: number;
+}
+
+/** A batch handed to a writer thread, committed to its file in the order the path received it. */
+interface PendingBatch {
+  readonly w: PathWriter;
+  readonly origin: BatchOrigin;
+  readonly checks: SerializedBatchChecks | undefined;
+  readonly records: number;
+  done: boolean;
+  written: number;
+  chunks: Buffer[];
+  rejects: number;
+  firstReject: string;
+  error?: DecodeError;
+  /** The thread died before formatting it. */
+  lost?: boolean;
+}
+
+/** A path's thread and its number there. */
+interface ThreadBinding {
+  thread: number;
+  id: number;
+  schema: FormatSchema | undefined;
 }
 
 /** Local paths this logger creates files for: no directories, no hidden files, no separators or controls. */
@@ -96,7 +131,7 @@ function sender(origin: BatchOrigin): string {
   return origin.sender === "" ? "this node" : `sender ${quoted(origin.sender, 120)}`;
 }
 
-export class LogWriterManager implements LogBatchConsumer {
+export class LogWriterManager implements SerializedBatchConsumer {
   private readonly writers = new Map<string, PathWriter>();
   private readonly metrics: LoggerMetrics | undefined;
   private readonly countersByPath = new Map<string, PathCounters>();
@@ -117,7 +152,16 @@ export class LogWriterManager implements LogBatchConsumer {
   private rotationTimer: NodeJS.Timeout | null = null;
   private readonly postProcesses = new Set<Promise<void>>();
   private closed = false;
+  private closedThreads = false;
   private readonly uncongested: (() => void)[] = [];
+  private readonly pool: WriterPool | undefined;
+  private readonly maxThreadQueue: number;
+  private readonly bindings = new Map<PathWriter, ThreadBinding | null>();
+  /** Per path, batches in flight on a thread and the ones after them, in receive order. */
+  private readonly ordered = new Map<PathWriter, PendingBatch[]>();
+  private readonly jobs = new Map<number, PendingBatch>();
+  private jobIds = 0;
+  private readonly idleWaiters: (() => void)[] = [];
   private readonly report: (line: string) => void;
   /** Totals over every path (for callers that do not scrape metrics). `written` counts records on disk. */
   readonly totals = { batches: 0, records: 0, written: 0, dropped: 0 };
@@ -189,6 +233,10 @@ export class LogWriterManager implements LogBatchConsumer {
       openFiles: this.openFiles,
     };
     if (interval > 0) this.scheduleRotation(interval);
+    const threads = opts.writerThreads ?? 0;
+    if (!Number.isInteger(threads) || threads < 0) throw new ConfigError("log_writer_threads", `must be an integer >= 0, got ${threads}`);
+    this.maxThreadQueue = opts.maxThreadQueueBytes ?? 16 * 1024 * 1024;
+    if (threads > 0) this.pool = new WriterPool(threads, { result: (r) => this.threadResult(r), failed: (err, ids) => this.threadFailed(err, ids) });
   }
 
   /** Descriptors the log files may use at once (log_max_open_files after the descriptor-limit check). */
@@ -223,59 +271,218 @@ export class LogWriterManager implements LogBatchConsumer {
    */
   write(batch: LogBatch, origin: BatchOrigin = LOCAL_ORIGIN): void {
     if (this.closed) throw new Error("LogWriterManager: write after close");
-    const path = batch.path;
-    const n = batch.records.length;
+    const w = this.accept(batch, batch.records.length, origin);
+    if (w === undefined) return;
+    const sink = this.sink;
+    const mark = sink.mark();
+    const written = w.formatRecords(sink, batch.records, this.rejecter(w.path, origin), this.maxBytes(origin));
+    this.finish(w, written, batch.records.length, origin, mark);
+  }
+
+  /**
+   * Writes one serialized batch (a receiver's payload): the records are formatted straight from
+   * the bytes when the path's format can (decoded first otherwise). A malformed batch or one over
+   * `checks.maxRecords` is refused through `checks`; nothing of it is written.
+   */
+  writeSerialized(payload: Buffer, origin: BatchOrigin, checks: SerializedBatchChecks): void {
+    if (this.closed) throw new Error("LogWriterManager: write after close");
+    let head: LogBatchHeader;
+    try {
+      head = decodeLogBatchHeader(payload, { maxRecords: checks.maxRecords });
+    } catch (err) {
+      return this.refuse(err, origin, checks);
+    }
+    const w = this.accept(head, head.count, origin);
+    if (w === undefined) return;
+    const binding = this.pool !== undefined ? this.binding(w) : null;
+    if (binding !== null) return this.submit(w, binding, payload, head, origin, checks);
+    const sink = this.sink;
+    const mark = sink.mark();
+    let written: number;
+    try {
+      if (w.serialized) written = w.formatSerialized(sink, payload, head.offset, head.count, this.rejecter(w.path, origin), this.maxBytes(origin));
+      else {
+        const batch = decodeLogBatch(payload, { maxRecords: checks.maxRecords });
+        written = w.formatRecords(sink, batch.records, this.rejecter(w.path, origin), this.maxBytes(origin));
+      }
+    } catch (err) {
+      sink.rollback(mark);
+      return this.refuse(err, origin, checks);
+    }
+    this.finish(w, written, head.count, origin, mark);
+  }
+
+  /** The thread of a path whose format can run there (a built-in one reading serialized batches), else null. */
+  private binding(w: PathWriter): ThreadBinding | null {
+    let b = this.bindings.get(w);
+    if (b === undefined) {
+      const factory = this.formats.get(w.path) ?? this.defaultFormat;
+      const thread = w.serialized && isBuiltinLogFormat(factory) ? this.pool!.assign() : -1;
+      b = thread < 0 ? null : { thread, id: this.bindings.size, schema: { format: factory.name, path: w.path, fields: w.fields, options: this.cfg.formatOptions } };
+      this.bindings.set(w, b);
+    }
+    if (b !== null && !this.pool!.alive(b.thread)) return null;
+    return b;
+  }
+
+  private submit(w: PathWriter, b: ThreadBinding, payload: Buffer, head: LogBatchHeader, origin: BatchOrigin, checks: SerializedBatchChecks): void {
+    const id = ++this.jobIds;
+    const job: PendingBatch = { w, origin, checks, records: head.count, done: false, written: 0, chunks: [], rejects: 0, firstReject: "" };
+    this.jobs.set(id, job);
+    let q = this.ordered.get(w);
+    if (q === undefined) this.ordered.set(w, (q = []));
+    q.push(job);
+    this.pool!.submit(b.thread, { id, writer: b.id, ...(b.schema ? { schema: b.schema } : {}), offset: head.offset, count: head.count, maxBytes: this.maxBytes(origin) }, payload);
+    b.schema = undefined;
+  }
+
+  private threadResult(r: FormatResult): void {
+    const job = this.jobs.get(r.id);
+    if (job === undefined) return;
+    this.jobs.delete(r.id);
+    job.done = true;
+    job.written = r.written;
+    job.rejects = r.rejects;
+    job.firstReject = r.firstReject;
+    if (r.lines !== undefined && r.lines.byteLength > 0) job.chunks = [Buffer.from(r.lines)];
+    if (r.error !== undefined) {
+      const e = r.error;
+      const tail = ` at offset ${e.offset}`;
+      job.error = new DecodeError(e.format, e.code as DecodeErrorCode, e.offset, e.message.slice(e.format.length + 2, e.message.endsWith(tail) ? -tail.length : undefined));
+    }
+    this.commitInOrder(job.w);
+  }
+
+  private threadFailed(err: Error, ids: number[]): void {
+    if (this.closedThreads) return;
+    this.health.failures++;
+    this.report(`logger: a log writer thread failed: ${printable(err.message)}; ${ids.length} batch(es) it was formatting are lost (counted in zeek_logger_dropped_records_total{reason="write-failed"}); its paths are formatted on the main thread from now on`);
+    const touched = new Set<PathWriter>();
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (job === undefined) continue;
+      this.jobs.delete(id);
+      job.done = true;
+      job.lost = true;
+      touched.add(job.w);
+    }
+    for (const w of touched) this.commitInOrder(w);
+  }
+
+  /** Commits the finished batches at the head of a path's queue, in receive order. */
+  private commitInOrder(w: PathWriter): void {
+    const q = this.ordered.get(w);
+    if (q !== undefined) {
+      while (q.length > 0 && q[0]!.done) this.commit(q.shift()!);
+      if (q.length === 0) this.ordered.delete(w);
+    }
+    if (this.jobs.size === 0) for (const f of this.idleWaiters.splice(0)) f();
+    this.checkCongestion();
+  }
+
+  private commit(job: PendingBatch): void {
+    const { w, origin } = job;
+    if (job.lost) return this.drop(w.path, "write-failed", job.records);
+    if (job.error !== undefined) return job.checks?.malformed(job.error, origin.sender);
+    if (job.rejects > 0) {
+      this.drop(w.path, "bad-value", job.rejects);
+      this.warnings.once(`value:${w.path}`, () => `logger: a ${w.path} record from ${sender(origin)} cannot be written and is dropped: ${job.firstReject}`);
+    }
+    if (job.written < 0) return this.refuseAmplified(w.path, job.records, origin);
+    this.queue(w, job.chunks, job.written);
+  }
+
+  /** Resolves once every batch handed to a writer thread is committed. */
+  private threadsIdle(): Promise<void> {
+    if (this.jobs.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private refuse(err: unknown, origin: BatchOrigin, checks: SerializedBatchChecks): void {
+    if (err instanceof RecordLimitError) return checks.overLimit(err, origin.sender);
+    if (err instanceof DecodeError) return checks.malformed(err, origin.sender);
+    throw err;
+  }
+
+  private maxBytes(origin: BatchOrigin): number {
+    return origin.payloadBytes > 0 ? this.amplification * origin.payloadBytes : Infinity;
+  }
+
+  private rejecter(path: string, origin: BatchOrigin): (err: unknown) => void {
+    return (err) => {
+      this.drop(path, "bad-value", 1);
+      this.warnings.once(`value:${path}`, () => `logger: a ${path} record from ${sender(origin)} cannot be written and is dropped: ${printable((err as Error).message)}`);
+    };
+  }
+
+  /**
+   * The checks of a batch before its records are formatted: path, limits, writer, columns and a
+   * failing disk. Counts it as received; returns its writer, or undefined if it is refused.
+   */
+  private accept(head: BatchHead, n: number, origin: BatchOrigin): PathWriter | undefined {
+    const path = head.path;
     this.totals.batches++;
     this.totals.records += n;
     let w = this.writers.get(path);
     if (w === undefined) {
-      w = this.newWriter(batch, origin);
-      if (w === undefined) return;
+      w = this.newWriter(head, n, origin);
+      if (w === undefined) return undefined;
     } else {
       const counters = w.counters;
       counters.batchesReceived.value++;
       counters.recordsReceived.value += n;
       counters.bytesReceived.value += origin.payloadBytes;
-      if (batch.writer !== WRITER_ASCII) return this.unknownWriter(batch, origin);
-      if (!sameFields(w.fields, batch.fields)) {
+      if (head.writer !== WRITER_ASCII) return this.unknownWriter(head, n, origin);
+      if (!sameFields(w.fields, head.fields)) {
         this.drop(path, "schema-mismatch", n);
-        this.warnings.once(`schema:${path}`, () => `logger: a batch for ${path} from ${sender(origin)} has columns (${batch.fields.map((f) => printable(f.name, 64)).join(", ")}) that differ from the ones ${w!.fileName} was opened with; its records are dropped (counted in zeek_logger_dropped_records_total{reason="schema-mismatch"})`);
-        return;
+        this.warnings.once(`schema:${path}`, () => `logger: a batch for ${path} from ${sender(origin)} has columns (${head.fields.map((f) => printable(f.name, 64)).join(", ")}) that differ from the ones ${w!.fileName} was opened with; its records are dropped (counted in zeek_logger_dropped_records_total{reason="schema-mismatch"})`);
+        return undefined;
       }
     }
     if (w.failing !== undefined && (w.full || this.openFiles.queuedBytes >= this.maxQueuedTotal)) {
       // Only a failing file drops (a slow one stops the receiver instead, see congested).
       this.drop(path, "disk-queue-full", n);
       this.warnings.always(() => `logger: dropping ${path} records: ${w!.current?.queuedBytes ?? 0} bytes for ${w!.fileName} are waiting for a failing disk (${w!.failing}; counted in zeek_logger_dropped_records_total{reason="disk-queue-full"})`);
-      return;
+      return undefined;
     }
+    return w;
+  }
+
+  /** After formatting: refuses a batch past the amplification limit, else queues its lines on the file. */
+  private finish(w: PathWriter, written: number, n: number, origin: BatchOrigin, mark: SinkMark): void {
     const sink = this.sink;
-    const mark = sink.mark();
-    const maxBytes = origin.payloadBytes > 0 ? this.amplification * origin.payloadBytes : Infinity;
-    const written = w.formatRecords(sink, batch.records, (err) => {
-      this.drop(path, "bad-value", 1);
-      this.warnings.once(`value:${path}`, () => `logger: a ${path} record from ${sender(origin)} cannot be written and is dropped: ${printable((err as Error).message)}`);
-    }, maxBytes);
     if (written < 0) {
       sink.rollback(mark);
-      this.drop(path, "write-amplification", n);
-      if (this.limits.amplification) this.limits.amplification.value++;
-      this.warnings.once(`amplification:${origin.sender}`, () => `logger: refused a ${path} batch from ${sender(origin)}: its ${n} records would write more than log_max_write_amplification=${this.amplification} bytes per received byte (${origin.payloadBytes} bytes received); counted in zeek_zmq_limit_hits_total{reason="log_max_write_amplification"}`);
+      this.refuseAmplified(w.path, n, origin);
       return;
     }
-    const file = w.commit(sink.take(), written);
+    const chunks = sink.take();
+    const q = this.ordered.get(w);
+    // Batches of this path still on a thread come first.
+    if (q !== undefined) q.push({ w, origin, checks: undefined, records: n, done: true, written, chunks, rejects: 0, firstReject: "" });
+    else this.queue(w, chunks, written);
+  }
+
+  private refuseAmplified(path: string, n: number, origin: BatchOrigin): void {
+    this.drop(path, "write-amplification", n);
+    if (this.limits.amplification) this.limits.amplification.value++;
+    this.warnings.once(`amplification:${origin.sender}`, () => `logger: refused a ${path} batch from ${sender(origin)}: its ${n} records would write more than log_max_write_amplification=${this.amplification} bytes per received byte (${origin.payloadBytes} bytes received); counted in zeek_zmq_limit_hits_total{reason="log_max_write_amplification"}`);
+  }
+
+  /** Queues formatted lines on the path's file and schedules the disk write. */
+  private queue(w: PathWriter, chunks: Buffer[], written: number): void {
+    const file = w.commit(chunks, written);
     if (file.full && file.failing === undefined) this.slowFiles.add(file);
     if (file.queuedBytes >= FLUSH_BYTES) file.kick();
     else this.markDirty(file);
   }
 
   /** The first batch of a path: checks what a path must be, then opens its writer (or refuses). */
-  private newWriter(batch: LogBatch, origin: BatchOrigin): PathWriter | undefined {
-    const path = batch.path;
-    const n = batch.records.length;
+  private newWriter(head: BatchHead, n: number, origin: BatchOrigin): PathWriter | undefined {
+    const path = head.path;
     if (!SAFE_PATH.test(path)) {
       this.drop("", "bad-path", n);
-      this.warnings.once(`path:${origin.sender}`, () => `logger: a batch from ${sender(origin)} for stream ${quoted(batch.stream, 64)} has path ${quoted(path, 64)}, which is not a plain file name; its records are dropped (counted in zeek_logger_dropped_records_total{reason="bad-path"})`);
+      this.warnings.once(`path:${origin.sender}`, () => `logger: a batch from ${sender(origin)} for stream ${quoted(head.stream, 64)} has path ${quoted(path, 64)}, which is not a plain file name; its records are dropped (counted in zeek_logger_dropped_records_total{reason="bad-path"})`);
       return undefined;
     }
     if (this.writers.size >= this.maxPaths) {
@@ -288,18 +495,16 @@ export class LogWriterManager implements LogBatchConsumer {
     counters.batchesReceived.value++;
     counters.recordsReceived.value += n;
     counters.bytesReceived.value += origin.payloadBytes;
-    if (batch.writer !== WRITER_ASCII) {
-      this.unknownWriter(batch, origin);
-      return undefined;
-    }
-    const w = new PathWriter(path, batch.fields, { ...this.cfg, format: this.formats.get(path) ?? this.defaultFormat }, counters);
+    if (head.writer !== WRITER_ASCII) return this.unknownWriter(head, n, origin);
+    const w = new PathWriter(path, head.fields, { ...this.cfg, format: this.formats.get(path) ?? this.defaultFormat }, counters);
     this.writers.set(path, w);
     return w;
   }
 
-  private unknownWriter(batch: LogBatch, origin: BatchOrigin): void {
-    this.drop(batch.path, "unknown-writer", batch.records.length);
-    this.warnings.once(`writer:${batch.writer}`, () => `logger: writer ${quoted(batch.writer, 64)} (path ${batch.path}, from ${sender(origin)}) is not supported, only ${WRITER_ASCII}; its records are dropped (counted in zeek_logger_dropped_records_total{reason="unknown-writer"})`);
+  private unknownWriter(head: BatchHead, n: number, origin: BatchOrigin): undefined {
+    this.drop(head.path, "unknown-writer", n);
+    this.warnings.once(`writer:${head.writer}`, () => `logger: writer ${quoted(head.writer, 64)} (path ${head.path}, from ${sender(origin)}) is not supported, only ${WRITER_ASCII}; its records are dropped (counted in zeek_logger_dropped_records_total{reason="unknown-writer"})`);
+    return undefined;
   }
 
   private markDirty(file: LogFile): void {
@@ -327,7 +532,7 @@ export class LogWriterManager implements LogBatchConsumer {
    * HWMs take the pressure) instead of dropping.
    */
   get congested(): boolean {
-    return this.slowFiles.size > 0 || this.openFiles.queuedBytes >= this.maxQueuedTotal;
+    return this.slowFiles.size > 0 || this.openFiles.queuedBytes >= this.maxQueuedTotal || (this.pool !== undefined && this.pool.inflightBytes >= this.maxThreadQueue);
   }
 
   private checkCongestion(): void {
@@ -405,6 +610,10 @@ export class LogWriterManager implements LogBatchConsumer {
   async shutdown(): Promise<ConsumerCloseReport> {
     if (this.closed) return { lostBytes: this.health.lostBytes, lostRecords: this.health.lostRecords, failures: this.health.failures };
     if (this.rotationTimer !== null) clearTimeout(this.rotationTimer);
+    // Everything handed to the writer threads is formatted and queued before the files close.
+    await this.threadsIdle();
+    this.closedThreads = true;
+    await this.pool?.close();
     this.flushDirty();
     if ((this.opts.rotationInterval ?? 0) > 0) await this.rotate(true);
     else

@@ -104,6 +104,16 @@ export class PathWriter {
     return this.format.write(sink, records, reject, maxBytes);
   }
 
+  /** True if the format reads serialized batches itself (formatSerialized). */
+  get serialized(): boolean {
+    return this.format.writeSerialized !== undefined;
+  }
+
+  /** formatRecords for the `count` records at `offset` of a serialized batch; throws DecodeError if malformed. */
+  formatSerialized(sink: ByteSink, payload: Uint8Array, offset: number, count: number, reject: (err: unknown, record: number) => void, maxBytes: number): number {
+    return this.format.writeSerialized!(sink, payload, offset, count, reject, maxBytes);
+  }
+
   /** Queues formatted bytes holding `records` records on the file (opening it first if needed). */
   commit(chunks: Buffer[], records: number): LogFile {
     const file = this.file ?? this.open();

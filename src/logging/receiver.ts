@@ -12,10 +12,12 @@ import { limitHits, ZeroMqMetrics } from "../telemetry/zeek-metrics.js";
 import type { CurveOption } from "../transport/curve-keys.js";
 import { Pull } from "../transport/index.js";
 import { equalBytes } from "../bytes.js";
-import type { LogBatchConsumer } from "./consumer.js";
+import { type LogBatchConsumer, type SerializedBatchChecks, type SerializedBatchConsumer, takesSerialized } from "./consumer.js";
 
 /** Messages taken per event-loop turn, so decoding never starves the sockets (Zeek: poll_max_messages). */
 const MAX_PER_TURN = 256;
+/** Messages taken from the socket at once (congestion is checked between steps). */
+const STEP = 16;
 const FORMAT_BYTES = Buffer.from(LOG_FORMAT);
 
 /** log_max_records_per_batch: 100 times Zeek's Log::write_buffer_size (1000), which bounds Zeek's batches. */
@@ -38,13 +40,15 @@ export interface LogReceiverOptions {
   report?: (line: string) => void;
 }
 
-export class LogReceiver {
+export class LogReceiver implements SerializedBatchChecks {
   private readonly pull: Pull;
   private readonly msgErrors: { value: number };
   private readonly recordLimitHits: { value: number };
-  private readonly maxRecords: number;
+  readonly maxRecords: number;
   private readonly warnings: Warnings;
   private scheduled = false;
+  /** The consumer, if it takes serialized batches (then it decodes them itself). */
+  private readonly serialized: SerializedBatchConsumer | undefined;
   private boundEndpoint = "";
   /** Messages taken from the socket (including the bad ones). */
   messages = 0;
@@ -62,6 +66,7 @@ export class LogReceiver {
     this.recordLimitHits = opts.registry ? limitHits(opts.registry, "log_max_records_per_batch") : { value: 0 };
     this.maxRecords = opts.maxRecordsPerBatch ?? DEFAULT_MAX_RECORDS_PER_BATCH;
     this.warnings = new Warnings(opts.report ?? ((line) => void process.stderr.write(line + "\n")));
+    this.serialized = takesSerialized(consumer) ? consumer : undefined;
     this.pull.on("readable", this.schedule);
   }
 
@@ -99,9 +104,16 @@ export class LogReceiver {
       this.consumer.whenUncongested(this.resume);
       return;
     }
-    const msgs = this.pull.receive(MAX_PER_TURN);
-    for (let i = 0; i < msgs.length; i++) this.handle(msgs[i]!);
-    this.messages += msgs.length;
+    // A few messages at a time: a consumer that turns congested stops the turn (its queue stays
+    // bounded by its limit plus one step, not by MAX_PER_TURN large batches).
+    for (let taken = 0; taken < MAX_PER_TURN; ) {
+      const msgs = this.pull.receive(STEP);
+      if (msgs.length === 0) return;
+      for (let i = 0; i < msgs.length; i++) this.handle(msgs[i]!);
+      this.messages += msgs.length;
+      taken += msgs.length;
+      if (this.consumer.congested) break;
+    }
     if (this.pull.pending > 0) this.schedule();
   };
 
@@ -126,20 +138,30 @@ export class LogReceiver {
       return;
     }
     const payload = parts[3]!;
+    if (this.serialized !== undefined) {
+      this.serialized.writeSerialized(payload, { sender: parts[1]!.toString("latin1"), payloadBytes: payload.length }, this);
+      return;
+    }
     let batch;
     try {
       batch = decodeLogBatch(payload, { maxRecords: this.maxRecords });
     } catch (err) {
-      if (err instanceof RecordLimitError) {
-        this.recordLimitHits.value++;
-        this.warnings.once(`records:${printable(parts[1]!, 120)}`, () => `logger: refused a batch for path ${quoted(err.path, 64)} from sender ${quoted(parts[1]!, 120)}: ${err.records} records is more than log_max_records_per_batch=${err.limit}; counted in zeek_zmq_limit_hits_total{reason="log_max_records_per_batch"}`);
-        return;
-      }
+      if (err instanceof RecordLimitError) return this.overLimit(err, parts[1]!.toString("latin1"));
       if (!(err instanceof DecodeError)) throw err;
-      this.bad("decode", () => `skipped a malformed log-write batch from sender ${quoted(parts[1]!, 120)}: ${printable(err.message)}`);
-      return;
+      return this.malformed(err, parts[1]!.toString("latin1"));
     }
     this.consumer.write(batch, { sender: parts[1]!.toString("latin1"), payloadBytes: payload.length });
+  }
+
+  /** A batch the consumer (or this receiver) found malformed: msg_errors, warned once. */
+  malformed(err: DecodeError, sender: string): void {
+    this.bad("decode", () => `skipped a malformed log-write batch from sender ${quoted(sender, 120)}: ${printable(err.message)}`);
+  }
+
+  /** A batch over log_max_records_per_batch: a limit hit, warned once per sender. */
+  overLimit(err: RecordLimitError, sender: string): void {
+    this.recordLimitHits.value++;
+    this.warnings.once(`records:${printable(sender, 120)}`, () => `logger: refused a batch for path ${quoted(err.path, 64)} from sender ${quoted(sender, 120)}: ${err.records} records is more than log_max_records_per_batch=${err.limit}; counted in zeek_zmq_limit_hits_total{reason="log_max_records_per_batch"}`);
   }
 
   /** Stops receiving: closes the socket after taking and handing on what already arrived. */

@@ -33,6 +33,11 @@ export class ByteSink {
     this.recStart = this.pos;
   }
 
+  /** Offset in `buf` of the record being written (it may move to a new chunk while written). */
+  get recordStart(): number {
+    return this.recStart;
+  }
+
   /** Drops the bytes of the record being written (a fallback rewrites it). */
   rewindRecord(): void {
     this.pos = this.recStart;
@@ -80,8 +85,15 @@ export class ByteSink {
 
   /** Appends an ASCII-only string (numbers, fixed tokens). */
   writeAscii(s: string): void {
-    this.ensure(s.length);
-    this.pos += this.buf.write(s, this.pos, "latin1");
+    const n = s.length;
+    this.ensure(n);
+    // Short strings (numbers, addresses): a loop is cheaper than a call into the native writer.
+    if (n <= 32) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else this.pos += this.buf.write(s, this.pos, "latin1");
   }
 
   writeByte(b: number): void {

@@ -226,11 +226,20 @@ function readField(): LogField {
   return f;
 }
 
-/**
- * Decodes one batch (the 4th part of a "log-write" message). String values are views into
- * `input` (no copies): copy them if `input` is reused. Throws DecodeError on anything invalid.
- */
-export function decodeLogBatch(input: Uint8Array, options: DecodeLogOptions = {}): LogBatch {
+/** The part of a batch before its records (decodeLogBatchHeader). */
+export interface LogBatchHeader {
+  stream: string;
+  writer: string;
+  filter: string;
+  path: string;
+  fields: LogField[];
+  /** Records the batch declares (checked against its size and `maxRecords`). */
+  count: number;
+  /** Byte offset of the first record. */
+  offset: number;
+}
+
+function setInput(input: Uint8Array, options: DecodeLogOptions): void {
   buf = input;
   ab = input.buffer;
   base = input.byteOffset;
@@ -238,30 +247,79 @@ export function decodeLogBatch(input: Uint8Array, options: DecodeLogOptions = {}
   pos = 0;
   end = input.byteLength;
   maxDepth = options.maxDepth ?? 8;
-  const maxRecords = options.maxRecords ?? 1_000_000;
+}
+
+function clearInput(): void {
+  buf = EMPTY; // do not pin the input
+  ab = EMPTY.buffer;
+  dv = EMPTY_DV;
+}
+
+function readHeader(maxRecords: number): LogBatchHeader {
+  const stream = readName("stream name");
+  const writer = readName("writer name");
+  const filter = readName("filter name");
+  const path = readName("path");
+  need(4, "field count");
+  const nf = dv.getUint32(pos);
+  if (nf > (end - pos - 4) / MIN_FIELD) fail("too-large", pos, `field count ${nf} exceeds what the input can hold`);
+  pos += 4;
+  const fields: LogField[] = new Array<LogField>(nf);
+  for (let i = 0; i < nf; i++) fields[i] = readField();
+  need(4, "record count");
+  const nr = dv.getUint32(pos);
+  if (nf > 0 && nr > (end - pos - 4) / (nf * MIN_VALUE)) fail("too-large", pos, `record count ${nr} exceeds what the input can hold`);
+  if (nr > maxRecords) throw new RecordLimitError(nr, maxRecords, path, pos);
+  pos += 4;
+  return { stream, writer, filter, path, fields, count: nr, offset: pos };
+}
+
+/**
+ * Decodes the names, columns and record count of a batch without its records (a writer that
+ * formats the records straight from the bytes). Throws DecodeError (RecordLimitError past
+ * `maxRecords`) like decodeLogBatch; the records are checked by whoever reads them.
+ */
+export function decodeLogBatchHeader(input: Uint8Array, options: DecodeLogOptions = {}): LogBatchHeader {
+  setInput(input, options);
   try {
-    const stream = readName("stream name");
-    const writer = readName("writer name");
-    const filter = readName("filter name");
-    const path = readName("path");
-    need(4, "field count");
-    const nf = dv.getUint32(pos);
-    if (nf > (end - pos - 4) / MIN_FIELD) fail("too-large", pos, `field count ${nf} exceeds what the input can hold`);
-    pos += 4;
-    const fields: LogField[] = new Array<LogField>(nf);
+    return readHeader(options.maxRecords ?? 1_000_000);
+  } finally {
+    clearInput();
+  }
+}
+
+/**
+ * Decodes the one record that starts at `offset` of a batch whose columns are `fields`; returns
+ * its values and the offset after it. Throws DecodeError on anything invalid.
+ */
+export function decodeLogRecordAt(input: Uint8Array, fields: readonly LogField[], offset: number, options: DecodeLogOptions = {}): { values: LogValue[]; end: number } {
+  setInput(input, options);
+  try {
+    pos = offset;
+    const n = fields.length;
+    const values: LogValue[] = new Array<LogValue>(n);
+    for (let i = 0; i < n; i++) values[i] = readValue(fields[i]!.type, fields[i]!.subtype, 0);
+    return { values, end: pos };
+  } finally {
+    clearInput();
+  }
+}
+
+/**
+ * Decodes one batch (the 4th part of a "log-write" message). String values are views into
+ * `input` (no copies): copy them if `input` is reused. Throws DecodeError on anything invalid.
+ */
+export function decodeLogBatch(input: Uint8Array, options: DecodeLogOptions = {}): LogBatch {
+  setInput(input, options);
+  try {
+    const { stream, writer, filter, path, fields, count: nr } = readHeader(options.maxRecords ?? 1_000_000);
+    const nf = fields.length;
     const expect = new Int32Array(nf);
     const elemExpect = new Int32Array(nf);
     for (let i = 0; i < nf; i++) {
-      const f = readField();
-      fields[i] = f;
-      expect[i] = f.type;
-      elemExpect[i] = f.subtype;
+      expect[i] = fields[i]!.type;
+      elemExpect[i] = fields[i]!.subtype;
     }
-    need(4, "record count");
-    const nr = dv.getUint32(pos);
-    if (nf > 0 && nr > (end - pos - 4) / (nf * MIN_VALUE)) fail("too-large", pos, `record count ${nr} exceeds what the input can hold`);
-    if (nr > maxRecords) throw new RecordLimitError(nr, maxRecords, path, pos);
-    pos += 4;
     const records: LogValue[][] = new Array<LogValue[]>(nr);
     for (let r = 0; r < nr; r++) {
       const rec: LogValue[] = new Array<LogValue>(nf);
@@ -271,8 +329,6 @@ export function decodeLogBatch(input: Uint8Array, options: DecodeLogOptions = {}
     if (pos !== end) fail("trailing", pos, `${end - pos} bytes after the last record`);
     return { stream, writer, filter, path, fields, records };
   } finally {
-    buf = EMPTY; // do not pin the input
-    ab = EMPTY.buffer;
-    dv = EMPTY_DV;
+    clearInput();
   }
 }

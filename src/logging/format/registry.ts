@@ -4,6 +4,7 @@
 import type { LogField, LogValue } from "../../codec/zeek-log/index.js";
 import { ConfigError } from "../../errors.js";
 import { AsciiRecordWriter } from "../ascii-records.js";
+import { WireJsonWriter, WireTsvWriter } from "../wire-records.js";
 import type { ByteSink } from "../sink.js";
 import { AsciiLogFormat, type AsciiFormatOptions } from "./ascii.js";
 import { formatJsonLogRecord, type JsonFormatOptions } from "./json.js";
@@ -20,6 +21,13 @@ export interface LogFormat {
   write(sink: ByteSink, records: LogValue[][], reject: (err: unknown, record: number) => void, maxBytes: number): number;
   /** Bytes that end a file (TSV's #close line; "" for none), closed at `at`. */
   close(at: Date): string;
+  /**
+   * Optional: formats the `count` records starting at byte `offset` of a serialized batch
+   * (after decodeLogBatchHeader) straight from its bytes, with the same output, rejects and
+   * limit as write() after decodeLogBatch. Throws the codec's DecodeError for malformed bytes
+   * (the caller rolls the sink back). Formats without it are given decoded batches.
+   */
+  writeSerialized?(sink: ByteSink, payload: Uint8Array, offset: number, count: number, reject: (err: unknown, record: number) => void, maxBytes: number): number;
 }
 
 /** Options every format may read (each takes its own part). */
@@ -44,7 +52,12 @@ class TsvFormat implements LogFormat {
     private readonly fields: LogField[],
   ) {
     this.records = new AsciiRecordWriter(ascii, fields);
+    if (WireTsvWriter.fits(ascii)) {
+      const wire = new WireTsvWriter(ascii, fields);
+      this.writeSerialized = (sink, payload, offset, count, reject, maxBytes) => wire.write(sink, payload, offset, count, reject, maxBytes);
+    }
   }
+  readonly writeSerialized?: LogFormat["writeSerialized"];
   header(open: Date): string {
     return this.ascii.header(this.path, this.fields, open);
   }
@@ -61,7 +74,13 @@ class JsonFormat implements LogFormat {
   constructor(
     private readonly fields: LogField[],
     private readonly options: JsonFormatOptions,
-  ) {}
+  ) {
+    if (WireJsonWriter.fits(options)) {
+      const wire = new WireJsonWriter(fields, options);
+      this.writeSerialized = (sink, payload, offset, count, reject, maxBytes) => wire.write(sink, payload, offset, count, reject, maxBytes);
+    }
+  }
+  readonly writeSerialized?: LogFormat["writeSerialized"];
   header(): string {
     return "";
   }
@@ -99,10 +118,16 @@ function asciiFor(o: AsciiFormatOptions | undefined): AsciiLogFormat {
   return a;
 }
 
-const formats = new Map<string, LogFormatFactory>([
-  ["tsv", { name: "tsv", create: (path, fields, o) => new TsvFormat(asciiFor(o.ascii), path, [...fields]) }],
-  ["json", { name: "json", create: (_path, fields, o) => new JsonFormat([...fields], o.json ?? {}) }],
-]);
+const BUILTIN: readonly LogFormatFactory[] = [
+  { name: "tsv", create: (path, fields, o) => new TsvFormat(asciiFor(o.ascii), path, [...fields]) },
+  { name: "json", create: (_path, fields, o) => new JsonFormat([...fields], o.json ?? {}) },
+];
+const formats = new Map<string, LogFormatFactory>(BUILTIN.map((f) => [f.name, f]));
+
+/** True for the formats this module defines (every thread has them under the same name). */
+export function isBuiltinLogFormat(f: LogFormatFactory): boolean {
+  return BUILTIN.includes(f);
+}
 
 /** Adds (or replaces) a format under its name. */
 export function registerLogFormat(factory: LogFormatFactory): void {
