@@ -23,6 +23,11 @@ export interface ClusterNode {
   readonly metricsPort?: number;
   /** zeekctl's `interface=` (workers); informational. */
   readonly interface?: string;
+  /**
+   * The node hosts Zeek's WebSocket API with these options (`Cluster::WebSocketServerOptions`,
+   * e.g. `{ listen_port: 27759 }`); checked when the node starts (see src/websocket/options.ts).
+   */
+  readonly websocket?: Readonly<Record<string, unknown>>;
 }
 
 /** Where the central XPUB/XSUB broker (Zeek's proxy thread) listens, if the layout says so. */
@@ -65,7 +70,7 @@ export function parsePort(value: unknown, source: string, what: string): number 
   return n;
 }
 
-const NODE_KEYS = new Set(["type", "node_type", "host", "ip", "port", "p", "metricsPort", "metrics_port", "interface", "name", "lbProcs", "lb_procs"]);
+const NODE_KEYS = new Set(["type", "node_type", "host", "ip", "port", "p", "metricsPort", "metrics_port", "interface", "name", "lbProcs", "lb_procs", "websocket"]);
 
 function nodeTypeOf(value: unknown, source: string, where: string): NodeType {
   const t = typeof value === "string" ? value.toLowerCase().replace(/^cluster::/, "") : value;
@@ -110,6 +115,8 @@ export function layoutFromObject(doc: unknown, source: string): ClusterLayout {
     const metricsRaw = e["metricsPort"] ?? e["metrics_port"];
     const iface = e["interface"];
     if (iface !== undefined && typeof iface !== "string") fail(source, `${where}: interface must be a string`);
+    const ws = e["websocket"];
+    if (ws !== undefined && (typeof ws !== "object" || ws === null || Array.isArray(ws))) fail(source, `${where}: websocket must be a map of WebSocket server options, e.g. { listen_port: 27759 }`);
     const base: ClusterNode = {
       name,
       type,
@@ -117,13 +124,14 @@ export function layoutFromObject(doc: unknown, source: string): ClusterLayout {
       ...(portRaw === undefined ? {} : { port: parsePort(portRaw, source, `${where}: port`) }),
       ...(metricsRaw === undefined ? {} : { metricsPort: parsePort(metricsRaw, source, `${where}: metricsPort`) }),
       ...(iface === undefined ? {} : { interface: iface }),
+      ...(ws === undefined ? {} : { websocket: ws as Record<string, unknown> }),
     };
     const lb = e["lbProcs"] ?? e["lb_procs"];
     if (lb === undefined) nodes.push(base);
     else {
       if (type !== "worker") fail(source, `${where}: lbProcs is only for workers`);
       if (!Number.isInteger(lb) || (lb as number) < 1) fail(source, `${where}: lbProcs must be an integer >= 1, got ${JSON.stringify(lb)}`);
-      if (base.port !== undefined || base.metricsPort !== undefined) fail(source, `${where}: lbProcs cannot be combined with port/metricsPort`);
+      if (base.port !== undefined || base.metricsPort !== undefined || base.websocket !== undefined) fail(source, `${where}: lbProcs cannot be combined with port/metricsPort/websocket`);
       for (let i = 1; i <= (lb as number); i++) nodes.push({ ...base, name: `${name}-${i}` });
     }
   }
