@@ -8,6 +8,7 @@ import { runLogger } from "./logger.js";
 import { runNode } from "./node.js";
 import { runPublish } from "./publish.js";
 import { runTap } from "./tap.js";
+import { runWebsocket } from "./websocket.js";
 
 const USAGE = `usage: zeek-zmq <command> [options]
 
@@ -19,6 +20,7 @@ commands:
   publish   publish one event (typed by its Zeek signature, JSON arguments)
   decode    print raw ZeroMQ messages (captures or payloads) as JSON lines
   logger    receive log writes (PULL) from Zeek or zeek-zmq nodes and write Zeek's log files
+  websocket serve Zeek's WebSocket API: programs join the cluster with Broker JSON over WebSocket
 
 Run "zeek-zmq <command> --help" for a command's options.`;
 
@@ -43,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return runTap(rest);
     case "publish":
       return runPublish(rest);
+    case "websocket":
+      return runWebsocket(rest);
     case "keygen":
       return runKeygen(rest, write(process.stdout), write(process.stderr));
     case undefined:
