@@ -59,7 +59,7 @@ export class NodeWebSockets {
     const key = `${resolved.listenAddr}:${resolved.listenPort}`;
     const existing = resolved.listenPort === 0 ? undefined : this.servers.get(key);
     if (existing !== undefined) {
-      if (sameWebSocketOptions(existing.options, resolved)) return existing;
+      if (sameWebSocketOptions({ ...existing.options, listenPort: existing.port }, resolved)) return existing;
       throw new ConfigError("listen_websocket", `Already listening on ${key} with other options`);
     }
     const server = await WebSocketServer.start(this, resolved);

@@ -199,7 +199,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
     if (this.sessions.size >= this.options.maxClients) {
       this.limit("websocket_max_clients", printable(socket.remoteAddress ?? "?"), `refused with HTTP 503: already ${this.sessions.size} clients (max_clients)`);
-      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 25\r\n\r\ntoo many WebSocket clients");
+      const body = "too many WebSocket clients\n";
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
       socket.destroySoon();
       return;
     }

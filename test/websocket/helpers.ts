@@ -95,7 +95,7 @@ export class Client {
   async waitFor(n: number, ms = 10_000): Promise<string[]> {
     if (this.received.length < n)
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for message ${n}; got ${JSON.stringify(this.received)}`)), ms);
+        const t = setTimeout(() => reject(new Error(`timed out waiting for message ${n}; got ${this.received.length}, the last: ${JSON.stringify(this.received.at(-1)?.slice(0, 300))}`)), ms);
         this.waiters.push({ n, resolve: () => (clearTimeout(t), resolve()) });
       });
     return this.received.slice(0, n);
