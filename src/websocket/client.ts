@@ -6,13 +6,14 @@
 // socket is no longer read (Zeek stalls it) until the queue drains.
 import type { WebSocket } from "ws";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
-import { writeEvent, type ZeekEvent } from "../codec/broker/event.js";
+import { writeEvent } from "../codec/broker/event.js";
 import { encodeJsonEvent } from "../codec/broker/json.js";
 import { EncodeError } from "../errors.js";
 import { printable } from "../printable.js";
 import type { PackedMessage } from "../transport/index.js";
 import { ClientBackend } from "./backend.js";
 import { type EndpointInfo } from "./events.js";
+import { convertEvent } from "./fast-inbound.js";
 import { decodeDataMessage, decodeSubscriptions, type Refusal } from "./inbound.js";
 import type { AppCounters } from "./metrics.js";
 import { ackText, CLOSE, CLOSE_REASON_PING_TIMEOUT, CLOSE_REASON_SUBSCRIBE_FAILED, closeReasonFor, ERROR, errorText } from "./protocol.js";
@@ -228,6 +229,7 @@ export class ClientSession {
 
   /** A data message from the client: published to the cluster, or answered with Zeek's error. */
   private publish(data: Buffer): void {
+    if (this.server.host.eventFormat === BIN_FORMAT && this.publishFast(data)) return;
     const server = this.server;
     const r = decodeDataMessage(data, server.lookup, server.options.unknownEvents);
     if (!r.ok) {
@@ -240,14 +242,9 @@ export class ClientSession {
     const f = backend.framer;
     f.begin(topic);
     try {
-      // A declared event is written from its typed arguments, as Zeek re-serializes it; metadata is kept.
-      const meta = r.event.metadata;
-      if (server.host.eventFormat === BIN_FORMAT && r.decl !== undefined && meta === undefined) r.decl.write(f.w, r.args!);
-      else {
-        const ev: ZeekEvent = r.decl === undefined ? r.event : meta === undefined ? r.decl.toEvent(r.args!) : { ...r.decl.toEvent(r.args!), metadata: meta };
-        if (server.host.eventFormat === BIN_FORMAT) writeEvent(f.w, ev);
-        else f.w.bytes(encodeJsonEvent(ev));
-      }
+      // The event as the client sent it (metadata included), once checked against the declaration.
+      if (server.host.eventFormat === BIN_FORMAT) writeEvent(f.w, r.event);
+      else f.w.bytes(encodeJsonEvent(r.event));
     } catch (e) {
       f.abort();
       if (!(e instanceof EncodeError)) throw e;
@@ -255,9 +252,50 @@ export class ClientSession {
       server.refusal(this, { ok: false, error: ERROR.badEvent, detail: e.message });
       return;
     }
-    const msg = f.end();
-    if (backend.send(msg)) this.published(topic, r.event.name);
-    else this.blocked = { msg, topic, name: r.event.name };
+    this.sendBuilt(f.end(), topic, r.event.name);
+  }
+
+  /**
+   * The common shape of a data message, converted in one pass into the outgoing slab and checked
+   * against the declaration there (fast-inbound.ts). False: the general path takes the message.
+   */
+  private publishFast(data: Buffer): boolean {
+    const f = this.backend!.framer;
+    let topic = "";
+    let begun = false;
+    const name = convertEvent(
+      data,
+      f.w,
+      (b, start, end) => {
+        topic = this.topicText(b, start, end);
+        f.begin(topic);
+        begun = true;
+      },
+      this.server.lookup,
+      this.server.options.unknownEvents,
+    );
+    if (name === undefined) {
+      if (begun) f.abort(); // the general path gives the exact error
+      return false;
+    }
+    this.sendBuilt(f.end(), topic, name);
+    return true;
+  }
+
+  private lastTopicBytes = Buffer.alloc(0);
+  private lastTopic = "";
+
+  /** The topic as text; a run of messages on one topic decodes it once. */
+  private topicText(b: Buffer, start: number, end: number): string {
+    const last = this.lastTopicBytes;
+    if (end - start === last.length && b.compare(last, 0, last.length, start, end) === 0) return this.lastTopic;
+    this.lastTopicBytes = Buffer.from(b.subarray(start, end));
+    return (this.lastTopic = b.toString("utf8", start, end));
+  }
+
+  private sendBuilt(msg: PackedMessage, topic: string, name: string): void {
+    if (this.backend!.send(msg)) this.published(topic, name);
+    else this.blocked = { msg, topic, name };
   }
 
   private published(topic: string, name: string): void {

@@ -16,6 +16,7 @@ import { binEvents, expectedLines, jsonEvents } from "../broker/fixtures.js";
 import { FIXTURES } from "../paths.js";
 import { transcript } from "./fixture.js";
 import { C, dataMessageJson, PING, S } from "./helpers.js";
+import { checkPaths, fastPayload } from "./paths.js";
 
 const lookup = (name: string) => (name === PING.name ? (PING as never) : undefined);
 
@@ -129,6 +130,36 @@ describe("websocket protocol - client messages", () => {
     const r = decodeDataMessage(text, lookup, "reject");
     assert.ok(r.ok);
     assert.equal(r.event.metadata?.[0]?.id, 1n);
+  });
+});
+
+describe("websocket protocol - the fast path of client events", () => {
+  const vec = (...data: unknown[]) => ({ "@data-type": "vector", data });
+  const v = (t: string, data: unknown) => ({ "@data-type": t, data });
+  test("takes the common shape and writes exactly what the general decoder writes; leaves the rest to it", () => {
+    const inputs = [
+      ...transcript().filter((e) => e.dir === "send").map((e) => e.text!),
+      ...expectedLines().map((l) => l.toString("latin1")),
+      dataMessageJson("Demo::ping", [S("x"), C(18446744073709551615)]).replace("18446744073709552000", "18446744073709551615"),
+      dataMessageJson("X::y", [v("integer", -9223372036854775808n.toString()), v("real", 1.5e-7), v("boolean", true), v("boolean", false), vec(), vec(S("a"), vec(C(1)))]).replace('"-9223372036854775808"', "-9223372036854775808"),
+      dataMessageJson("X::y", [v("address", "2001:db8::1"), v("subnet", "10.0.0.0/8"), v("port", "53/udp"), v("timespan", "1500ms"), v("enum-value", "tcp"), v("timestamp", "2023-11-14T22:13:20.123")]),
+      dataMessageJson("X::y", [S("é\n")]), // an escape: general path
+      dataMessageJson("X::y", [v("count", -1)]),
+      dataMessageJson("X::y", [v("count", 1.5)]),
+      dataMessageJson("X::y", [v("set", [C(1)])]),
+      dataMessageJson("X::y", [v("address", "not an address")]),
+      dataMessageJson("X::y", [S("x".repeat(20000))]),
+      dataMessageJson("X::y", Array.from({ length: 200 }, () => C(1))),
+      '{"@data-type":"vector","data":[],"topic":"late"}',
+      '{"topic":"<$>","@data-type":"vector","data":[{"@data-type":"count","data":1},{"@data-type":"count","data":1},{"@data-type":"vector","data":[{"@data-type":"string","data":"X::y"},{"@data-type":"vector","data":[]}]}]}',
+    ];
+    let fast = 0;
+    for (const t of inputs) for (const mode of ["forward", "reject"] as const) if (checkPaths(Buffer.from(t, "latin1"), lookup, mode)) fast++;
+    assert.ok(fast >= 10, `the fast path took ${fast} messages`);
+    // Declared events: typed there too (a wrong type goes to the general path, which refuses it).
+    assert.ok(fastPayload(Buffer.from(dataMessageJson("Demo::ping", [S("x"), C(1)])), lookup, "reject"));
+    assert.equal(fastPayload(Buffer.from(dataMessageJson("Demo::ping", [C(1), C(1)])), lookup, "forward"), undefined);
+    assert.equal(fastPayload(Buffer.from(dataMessageJson("Demo::nope", [S("x")])), lookup, "reject"), undefined);
   });
 });
 
