@@ -147,7 +147,7 @@ async function openClient(url: string, topics: string[]): Promise<{ ws: WebSocke
   return { ws, received: () => count, waitMessage: () => new Promise<Buffer>((r) => (waiter = r)) };
 }
 
-/** Waits until the client's socket buffer has room (the host may be stalling it). */
+/** Waits while the client's socket buffer is full (the host reads slower, or stalls it). */
 async function room(ws: WebSocket): Promise<void> {
   while (ws.bufferedAmount > 1 << 20) await new Promise((r) => setTimeout(r, 1));
 }

@@ -15,6 +15,8 @@ export interface BackendEvents {
   ready(): void;
   /** A 4-part message from another sender (own echoes are dropped), in arrival order. */
   message(msg: PackedMessage): void;
+  /** A batch of messages begins (true) or ends (false): the owner may coalesce its writes. */
+  batch(begin: boolean): void;
   /** A message with the wrong number of parts (zeek_cluster_zeromq_msg_errors_total). */
   malformed(): void;
   /** The XPUB has room again after publish() returned false. */
@@ -120,14 +122,19 @@ export class ClientBackend {
 
   private pullXsub(): void {
     const batch = this.xsub.receivePacked();
-    for (let i = 0; i < batch.length; i++) {
-      const msg = batch[i]!;
-      if (msg.frameCount !== 4) {
-        this.on.malformed();
-        continue;
+    this.on.batch(true);
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        const msg = batch[i]!;
+        if (msg.frameCount !== 4) {
+          this.on.malformed();
+          continue;
+        }
+        if (msg.frameEquals(1, this.idFrame)) continue; // our own message, echoed by the broker
+        if (this.closing === undefined) this.on.message(msg);
       }
-      if (msg.frameEquals(1, this.idFrame)) continue; // our own message, echoed by the broker
-      if (this.closing === undefined) this.on.message(msg);
+    } finally {
+      this.on.batch(false);
     }
   }
 }

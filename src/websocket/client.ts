@@ -96,6 +96,7 @@ export class ClientSession {
         this.checkActive();
       },
       message: (msg) => this.deliver(msg),
+      batch: (begin) => this.cork(begin),
       malformed: () => server.malformed(),
       drain: () => this.onDrain(),
     });
@@ -311,6 +312,16 @@ export class ClientSession {
     this.blocked = undefined;
     this.published(b.topic, b.name);
     this.flush();
+  }
+
+  /**
+   * The events of one batch from the broker leave in one write: ws writes each message with a
+   * write of its own, so its socket is corked for the batch (ws has no public call for this).
+   */
+  private cork(begin: boolean): void {
+    const sock = (this.ws as unknown as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
+    if (begin) sock?.cork?.();
+    else sock?.uncork?.();
   }
 
   /** An event from the cluster: rendered as a data message (events before the ack are discarded, as in Zeek). */

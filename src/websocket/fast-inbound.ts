@@ -36,30 +36,49 @@ const T_VECTOR = 6;
 const T_ADDRESS = 7;
 const T_TIMESTAMP = 8;
 const T_TEXT = 9;
-const TYPES: readonly (readonly [string, number])[] = [
-  ["count", T_COUNT],
-  ["integer", T_INTEGER],
-  ["real", T_REAL],
-  ["string", T_STRING],
-  ["boolean", T_BOOLEAN],
-  ["vector", T_VECTOR],
-  ["address", T_ADDRESS],
-  ["timestamp", T_TIMESTAMP],
-  ["subnet", T_TEXT],
-  ["port", T_TEXT],
-  ["timespan", T_TEXT],
-  ["enum-value", T_TEXT],
-];
 
-/** The "@data-type" name at b[t, tEnd) without making a string. */
+/** The "@data-type" name at b[t, tEnd) without making a string: by length and first byte, then checked. */
 function typeOf(b: Buffer, t: number, tEnd: number): number {
   const len = tEnd - t;
-  next: for (const [name, code] of TYPES) {
-    if (name.length !== len) continue;
-    for (let i = 0; i < len; i++) if (b[t + i] !== name.charCodeAt(i)) continue next;
-    return code;
+  let name: string;
+  let code: number;
+  switch (b[t]) {
+    case 0x63: // c
+      [name, code] = ["count", T_COUNT];
+      break;
+    case 0x69: // i
+      [name, code] = ["integer", T_INTEGER];
+      break;
+    case 0x72: // r
+      [name, code] = ["real", T_REAL];
+      break;
+    case 0x73: // s
+      [name, code] = len === 6 ? ["string", T_STRING] : ["subnet", T_TEXT];
+      break;
+    case 0x62: // b
+      [name, code] = ["boolean", T_BOOLEAN];
+      break;
+    case 0x76: // v
+      [name, code] = ["vector", T_VECTOR];
+      break;
+    case 0x61: // a
+      [name, code] = ["address", T_ADDRESS];
+      break;
+    case 0x74: // t
+      [name, code] = b[t + 5] === 0x74 ? ["timestamp", T_TIMESTAMP] : ["timespan", T_TEXT];
+      break;
+    case 0x70: // p
+      [name, code] = ["port", T_TEXT];
+      break;
+    case 0x65: // e
+      [name, code] = ["enum-value", T_TEXT];
+      break;
+    default:
+      return T_OTHER;
   }
-  return T_OTHER;
+  if (name.length !== len) return T_OTHER;
+  for (let i = 1; i < len; i++) if (b[t + i] !== name.charCodeAt(i)) return T_OTHER;
+  return code;
 }
 
 /**
@@ -102,6 +121,7 @@ class Scanner {
   ws(): void {
     const b = this.b;
     let p = this.pos;
+    if (b[p]! > 0x20) return; // compact JSON: no whitespace
     while (p < b.length) {
       const c = b[p]!;
       if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
@@ -142,8 +162,12 @@ class Scanner {
     return true;
   }
 
-  /** A number token's text (JSON grammar: -?digits(.digits)?([eE][+-]?digits)?); its kind: 0 integer, 1 real. */
-  number(): { start: number; end: number; real: boolean } {
+  /** End and kind of the number token number() read last. */
+  numEnd = 0;
+  numReal = false;
+
+  /** A number token (JSON grammar: -?digits(.digits)?([eE][+-]?digits)?): its start; numEnd, numReal. */
+  number(): number {
     this.ws();
     const b = this.b;
     const start = this.pos;
@@ -170,7 +194,9 @@ class Scanner {
     // The general reader takes number tokens of at most 400 characters.
     if (p - start > 400) throw BAIL;
     this.pos = p;
-    return { start, end: p, real };
+    this.numEnd = p;
+    this.numReal = real;
+    return start;
   }
 
   /** A text-valued type (the string just read, from `s`) by the general decoder's rules. */
@@ -198,28 +224,31 @@ class Scanner {
     switch (typeOf(b, t, tEnd)) {
       case T_COUNT:
       case T_INTEGER: {
-        const type = b[t] === 0x63 ? "count" : "integer";
-        const n = this.number();
-        if (n.real || (type === "count" && b[n.start] === 0x2d)) throw BAIL;
-        const len = n.end - n.start;
+        const count = b[t] === 0x63;
+        const start = this.number();
+        const end = this.numEnd;
+        const neg = b[start] === 0x2d;
+        if (this.numReal || (count && neg)) throw BAIL;
+        const len = end - start;
         if (len > 21) throw BAIL;
-        w.u8(type === "count" ? Tag.count : Tag.integer);
+        w.u8(count ? Tag.count : Tag.integer);
         if (len <= 15) {
-          const v = Number(b.toString("latin1", n.start, n.end));
-          if (type === "count") w.u64n(v);
-          else w.i64n(v);
+          let v = 0;
+          for (let i = neg ? start + 1 : start; i < end; i++) v = v * 10 + b[i]! - 0x30;
+          if (count) w.u64n(v);
+          else w.i64n(neg ? -v : v);
         } else {
-          const v = BigInt(b.toString("latin1", n.start, n.end));
-          if (type === "count" ? v > 0xffffffffffffffffn : v < -(1n << 63n) || v > (1n << 63n) - 1n) throw BAIL;
-          if (type === "count") w.u64(v);
+          const v = BigInt(b.toString("latin1", start, end));
+          if (count ? v > 0xffffffffffffffffn : v < -(1n << 63n) || v > (1n << 63n) - 1n) throw BAIL;
+          if (count) w.u64(v);
           else w.i64(v);
         }
         break;
       }
       case T_REAL: {
-        const n = this.number();
+        const start = this.number();
         w.u8(Tag.real);
-        writeReal(w, Number(b.toString("latin1", n.start, n.end)));
+        writeReal(w, Number(b.toString("latin1", start, this.numEnd)));
         break;
       }
       case T_STRING: {
@@ -232,7 +261,10 @@ class Scanner {
           w.u8(len >> 7);
         } else throw BAIL;
         w.ensure(len);
-        b.copy(w.buf, w.pos, s, s + len);
+        const out = w.buf;
+        let o = w.pos;
+        if (len < 64) for (let i = s; i < s + len; i++) out[o++] = b[i]!;
+        else b.copy(out, o, s, s + len);
         w.pos += len;
         break;
       }
