@@ -4,7 +4,6 @@
 // the ack; then data messages flow both ways. Messages sent before the ack wait (pipelining),
 // as do messages while the backend's XPUB is at its HWM; at max_event_queue_size the client's
 // socket is no longer read (Zeek stalls it) until the queue drains.
-import type { WebSocket } from "ws";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import { writeEvent } from "../codec/broker/event.js";
 import { encodeJsonEvent } from "../codec/broker/json.js";
@@ -24,6 +23,21 @@ const HARD_QUEUE_LIMIT = 65536;
 /** How long a close handshake the server started may take before the connection is cut (IXWebSocket: 300 ms). */
 const CLOSE_WAIT_MS = 300;
 const SEND_TEXT = { binary: false, compress: false, fin: true } as const;
+
+/** What a session needs of its WebSocket (the `ws` package's WebSocket, without its types in the API). */
+export interface ClientSocket {
+  readonly bufferedAmount: number;
+  on(event: "message", listener: (data: Buffer) => void): unknown;
+  on(event: "pong", listener: () => void): unknown;
+  on(event: "error", listener: (e: Error & { code?: string }) => void): unknown;
+  on(event: "close", listener: (code: number, reason: Buffer) => void): unknown;
+  send(data: Buffer, options: { binary: boolean; compress: boolean; fin: boolean }): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+  ping(): void;
+  pause(): void;
+  resume(): void;
+}
 
 type State = "subscriptions" | "subscribing" | "acked" | "refused" | "closed";
 
@@ -59,7 +73,7 @@ export class ClientSession {
 
   constructor(
     private readonly server: WebSocketServer,
-    private readonly ws: WebSocket,
+    private readonly ws: ClientSocket,
     number: number,
     info: { address: string; port: number; path: string; applicationName: string | undefined },
   ) {

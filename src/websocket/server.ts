@@ -19,7 +19,7 @@ import { printable, Warnings } from "../printable.js";
 import { limitHits, ZeroMqMetrics } from "../telemetry/zeek-metrics.js";
 import type { PackedMessage } from "../transport/index.js";
 import { ClientBackend, type BackendEvents } from "./backend.js";
-import { ClientSession } from "./client.js";
+import { ClientSession, type ClientSocket } from "./client.js";
 import { clientAddedMessage, clientLostMessage, WEBSOCKET_CLIENT_ADDED, WEBSOCKET_CLIENT_LOST, type EndpointInfo } from "./events.js";
 import type { WebSocketHost } from "./host.js";
 import type { Refusal } from "./inbound.js";
@@ -204,10 +204,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       socket.destroySoon();
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => this.accept(ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => this.accept(ws as unknown as ClientSocket, req));
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage): void {
+  private accept(ws: ClientSocket, req: IncomingMessage): void {
     const app = req.headers["x-application-name"];
     const session = new ClientSession(this, ws, this.owner.nextClientNumber(), {
       address: req.socket.remoteAddress ?? "",
