@@ -62,13 +62,32 @@ async function inChromium(bin: string, expression: string): Promise<unknown> {
   }
 }
 
-/** The browser example with its console.log captured: resolves with the first line it logs. */
-function browserProgram(url: string): string {
+/** README's client, in its "WebSocket API" section. */
+function readmeExample(): string {
+  const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
+  const m = /## WebSocket API[\s\S]*?```js\n([\s\S]*?)\n```/.exec(readme);
+  assert.ok(m, "README.md has the WebSocket API client");
+  return m[1]!;
+}
+
+/** A client example with its console.log captured: resolves with the first line it logs. */
+function browserProgram(url: string, source = example("browser-client")): string {
   return `new Promise((resolve, reject) => {
     setTimeout(() => reject(new Error("no event within 10 s")), 10000);
     console.log = (...a) => resolve(JSON.stringify(a));
-    ${example("browser-client").replace(DOC_URL, url)}
+    ${source.replace(DOC_URL, url)}
   })`;
+}
+
+/** Runs a program (a promise of a string) in Node with its WHATWG WebSocket; resolves with what it printed. */
+async function inNode(program: string): Promise<string> {
+  const flags = Number(process.versions.node.split(".")[0]) < 22 ? ["--experimental-websocket"] : [];
+  const js = spawn(process.execPath, [...flags, "--no-warnings", "-e", `${program}.then((l) => { process.stdout.write(l); process.exit(0); })`], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  js.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(js, "exit")) as [number];
+  assert.equal(code, 0);
+  return out;
 }
 
 describe("websocket docs - the Python and browser clients of docs/websocket.md", () => {
@@ -103,12 +122,12 @@ describe("websocket docs - the Python and browser clients of docs/websocket.md",
   });
 
   test("the browser client, with Node's WHATWG WebSocket, logs the Demo::pong event", async () => {
-    const flags = Number(process.versions.node.split(".")[0]) < 22 ? ["--experimental-websocket"] : [];
-    const js = spawn(process.execPath, [...flags, "--no-warnings", "-e", `${browserProgram(server.url)}.then((l) => { process.stdout.write(l); process.exit(0); })`], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    js.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    const [code] = (await once(js, "exit")) as [number];
-    assert.equal(code, 0);
-    assert.equal(out, '["Demo::pong",["hi",2]]');
+    assert.equal(await inNode(browserProgram(server.url)), '["Demo::pong",["hi",2]]');
+  });
+
+  test("README's client gets the ack", async () => {
+    const [ack] = JSON.parse(await inNode(browserProgram(server.url, readmeExample()))) as [{ type: string; endpoint: string; version: string }];
+    assert.equal(ack.type, "ack");
+    assert.match(ack.endpoint, new RegExp(`^${host.nodeId}-websocket-\\d+$`));
   });
 });
