@@ -61,7 +61,8 @@ function tlsFile(option: string, file: string): Buffer {
 
 export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly host: WebSocketHost;
-  readonly telemetry: WebSocketTelemetry;
+  /** Set once listening: its series are labelled with the real port. */
+  telemetry!: WebSocketTelemetry;
   readonly apiPath = API_PATH;
   readonly validApplicationName = validApplicationName;
   /** The host's declaration of an event (the options' `events` first). */
@@ -88,7 +89,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.host = host;
     const declared = new Map(options.events.map((d) => [d.name, d]));
     this.lookup = (name) => declared.get(name) ?? host.declaration(name);
-    this.telemetry = new WebSocketTelemetry(host.registry, `${options.listenAddr}:${options.listenPort}`, options.metrics);
     this.zmqMetrics = new ZeroMqMetrics(host.registry);
     this.warnings = new Warnings((line) => host.report("warning", line));
     this.formatFrame = host.eventFormat === BIN_FORMAT ? BIN_FORMAT_FRAME : Buffer.from(host.eventFormat, "latin1");
@@ -115,6 +115,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       });
     });
     s.port = (s.http.address() as { port: number }).port;
+    s.telemetry = new WebSocketTelemetry(s.host.registry, `${options.listenAddr}:${s.port}`, options.metrics);
     s.http.on("error", (e) => s.host.report("error", `WebSocket server ${s.url}: ${e.message}`));
     if (options.pingInterval > 0) {
       s.pingTimer = setInterval(() => s.pingAll(), options.pingInterval * 1000);
