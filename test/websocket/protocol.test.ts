@@ -6,9 +6,11 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, test } from "node:test";
 import { ConfigError } from "../../src/errors.js";
+import { MetricsRegistry } from "../../src/telemetry/registry.js";
 import { PackedMessage } from "../../src/transport/index.js";
 import { clientAddedMessage, clientLostMessage } from "../../src/websocket/events.js";
 import { decodeDataMessage, decodeSubscriptions } from "../../src/websocket/inbound.js";
+import { MAX_APP_LABELS, MAX_VERBOSE_SERIES, OVERFLOW_LABEL, WebSocketTelemetry } from "../../src/websocket/metrics.js";
 import { resolveWebSocketOptions, websocketOptionsFromObject } from "../../src/websocket/options.js";
 import { ackText, closeReasonFor, errorText, validApplicationName } from "../../src/websocket/protocol.js";
 import { EventRenderer } from "../../src/websocket/render.js";
@@ -203,3 +205,26 @@ describe("websocket cluster.log", () => {
 });
 
 
+
+describe("websocket telemetry - label values from clients are bounded", () => {
+  test(`${MAX_APP_LABELS} application names, then ${OVERFLOW_LABEL}; ${MAX_VERBOSE_SERIES} VERBOSE series; each overflow counted`, () => {
+    const registry = new MetricsRegistry();
+    const t = new WebSocketTelemetry(registry, "127.0.0.1:27759", ["INFO", "VERBOSE"]);
+    for (let i = 0; i < MAX_APP_LABELS; i++) assert.equal(t.forApp(`app-${i}`).app, `app-${i}`);
+    assert.equal(t.forApp("app-0").app, "app-0", "a known application keeps its series");
+    const over = t.forApp("one-too-many");
+    assert.equal(over.app, OVERFLOW_LABEL);
+    over.outgoing!.value++;
+    assert.equal(t.forApp("and-another").outgoing, over.outgoing, "later applications share the overflow series");
+    for (let i = 0; i <= MAX_VERBOSE_SERIES; i++) t.verboseEvent(true, "app-0", `/topic/${i}`, "Demo::ping");
+    t.verboseEvent(true, "app-0", "/topic/0", "Demo::ping");
+    const text = registry.render();
+    const series = (name: string) => text.split("\n").filter((l) => l.startsWith(`${name}{`));
+    assert.equal(series("zeek_cluster_websocket_outgoing_events_total").length, MAX_APP_LABELS + 1);
+    assert.ok(text.includes(`zeek_cluster_websocket_outgoing_events_total{app="${OVERFLOW_LABEL}"} 1`), text.slice(0, 500));
+    assert.equal(series("zeek_cluster_websocket_verbose_outgoing_events_total").length, MAX_VERBOSE_SERIES);
+    assert.ok(text.includes('zeek_cluster_websocket_verbose_outgoing_events_total{app="app-0",topic="/topic/0",handler="Demo::ping"} 2'));
+    assert.ok(text.includes('zeek_zmq_limit_hits_total{reason="websocket_app_labels"} 2'));
+    assert.ok(text.includes('zeek_zmq_limit_hits_total{reason="websocket_verbose_series"} 1'));
+  });
+});

@@ -4,7 +4,9 @@
 // and one that never reads, telemetry, hosting by a layout node, closing.
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import WebSocket from "ws";
 import * as zmq from "zeromq";
@@ -220,6 +222,29 @@ describe("websocket server - bounds", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test("connections in their handshake: at most max_clients; more are cut, counted, warned once per address", async () => {
+    const open = async () => {
+      const s = connect(c.server.port, "127.0.0.1");
+      await once(s, "connect");
+      return s;
+    };
+    const pending = [await open(), await open()];
+    const refused = [await open(), await open()];
+    await Promise.all(refused.map((s) => once(s, "close")));
+    assert.equal(hits("websocket_pending_handshakes"), 2);
+    const warned = c.log.warnings.filter((w) => w.includes("in their handshake"));
+    assert.equal(warned.length, 1, warned.join("\n"));
+    assert.match(warned[0]!, /^WebSocket server ws:\/\/127\.0\.0\.1:\d+\/v1\/messages\/json: 127\.0\.0\.1: refused: already 2 connections in their handshake \(max_clients\)$/);
+    for (const s of pending) s.destroy();
+    // Once they are gone, a client gets in again.
+    await until("handshake slots free", async () => {
+      const cl = await Client.connect(c.server.url).catch(() => undefined);
+      if (cl === undefined) return false;
+      await cl.close();
+      return true;
+    }, (ok) => ok);
+  });
+
   test("a client that stops answering pings is closed with 1011 \"Ping timeout\"", async () => {
     const cl = await Client.connect(c.server.url, { autoPong: false });
     const id = await cl.subscribe([]);
@@ -265,6 +290,33 @@ describe("websocket server - a client that never reads", () => {
 });
 
 describe("websocket server - hosting and closing", () => {
+  test("the host writes Zeek's cluster.log lines for clients added and lost", async () => {
+    const c = await startCluster();
+    const dir = mkdtempSync(join(TEST_CWD, "cluster-log-"));
+    try {
+      const host = new ClusterNode({ name: "logging-host", options: { ...c.endpoints }, logging: { dir, format: "json", flushInterval: 0.05 } });
+      await host.start();
+      const server = await host.listenWebsocket({ listenPort: 0 });
+      const cl = await Client.connect(server.url, { headers: { "X-Application-Name": "log-test" } });
+      const id = await cl.subscribe(["/b", "/a", "/b"]);
+      const gone = lost(server, id);
+      await cl.close(4000);
+      await gone;
+      await host.close();
+      const lines = readFileSync(join(dir, "cluster.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { node: string; message: string }).filter((l) => l.message.startsWith("WebSocket client"));
+      const port = /:(\d+)\)/.exec(lines[0]!.message)?.[1];
+      assert.deepEqual(
+        lines.map((l) => [l.node, l.message]),
+        [
+          ["logging-host", `WebSocket client '${id}' (127.0.0.1:${port}) application_name=log-test subscribed to [/a, /b]`],
+          ["logging-host", `WebSocket client '${id}' (127.0.0.1:${port}) application_name=log-test gone with code 4000`],
+        ],
+      );
+    } finally {
+      await c.close();
+    }
+  });
+
   test("a layout node with websocket: options serves the API when it starts; close sends 1001 Terminating", async () => {
     const c = await startCluster();
     try {
