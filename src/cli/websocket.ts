@@ -8,7 +8,8 @@ import { eventFromSignature, type EventDecl } from "../codec/broker/typed.js";
 import { ConfigError } from "../errors.js";
 import { printable } from "../printable.js";
 import { clientAddedMessage, clientLostMessage } from "../websocket/events.js";
-import type { WebSocketServerOptions } from "../websocket/options.js";
+import { resolveWebSocketOptions, type WebSocketServerOptions } from "../websocket/options.js";
+import { httpsOptions } from "../websocket/server.js";
 import {
   deadline,
   eventFormatFlag,
@@ -118,6 +119,9 @@ export function runWebsocket(argv: string[], out: Print = stdoutLine, err: Print
       events,
       unknownEvents,
     };
+    // Bad options or a bad TLS pair refuse to start before anything joins the cluster.
+    const resolved = resolveWebSocketOptions(wsOptions);
+    if (resolved.tls !== undefined) httpsOptions(resolved.tls, resolved.handshakeTimeout);
     const timeout = secondsFlag("timeout", args.string("timeout"), 5);
     const eventFormat = eventFormatFlag(args.string("event-format"));
     const { options } = await resolveCommandOptions({ layoutPath: args.string("layout"), cli: optionFlagValues(args) });

@@ -7,9 +7,10 @@
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { createSecureContext } from "node:tls";
 import { WebSocketServer as WsServer, type WebSocket } from "ws";
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import type { EventDecl } from "../codec/broker/typed.js";
@@ -57,6 +58,36 @@ function tlsFile(option: string, file: string): Buffer {
   } catch (e) {
     throw new ConfigError(`tls_options.${option}`, `cannot read ${JSON.stringify(file)}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The HTTPS server options of `tls`, its files read and the certificate and key checked to be a
+ * usable pair (ConfigError naming the files otherwise): a command checks them before it joins
+ * the cluster.
+ */
+export function httpsOptions(tls: NonNullable<ResolvedWebSocketOptions["tls"]>, handshakeTimeout: number): HttpsServerOptions {
+  const cert = tlsFile("cert_file", tls.certFile);
+  const key = tlsFile("key_file", tls.keyFile);
+  const ca = tls.enablePeerVerification && tls.caFile !== "" ? tlsFile("ca_file", tls.caFile) : undefined;
+  const options: HttpsServerOptions = {
+    cert,
+    key,
+    ...(ca ? { ca } : {}),
+    requestCert: tls.enablePeerVerification,
+    rejectUnauthorized: tls.enablePeerVerification,
+    ...(tls.ciphers !== "" ? { ciphers: tls.ciphers } : {}),
+    handshakeTimeout: Math.max(1, handshakeTimeout * 1000),
+  };
+  try {
+    createSecureContext(options);
+  } catch (e) {
+    throw new ConfigError(
+      "tls_options",
+      `cert_file ${JSON.stringify(tls.certFile)} and key_file ${JSON.stringify(tls.keyFile)} are not a usable certificate and private key pair (${(e as Error).message}); check that the key belongs to the certificate and both are PEM`,
+      { cause: e },
+    );
+  }
+  return options;
 }
 
 export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
@@ -136,26 +167,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   }
 
   private httpsServer(tls: NonNullable<ResolvedWebSocketOptions["tls"]>): HttpServer {
-    const cert = tlsFile("cert_file", tls.certFile);
-    const key = tlsFile("key_file", tls.keyFile);
-    const ca = tls.enablePeerVerification && tls.caFile !== "" ? tlsFile("ca_file", tls.caFile) : undefined;
-    try {
-      return createHttpsServer({
-        cert,
-        key,
-        ...(ca ? { ca } : {}),
-        requestCert: tls.enablePeerVerification,
-        rejectUnauthorized: tls.enablePeerVerification,
-        ...(tls.ciphers !== "" ? { ciphers: tls.ciphers } : {}),
-        handshakeTimeout: Math.max(1, this.options.handshakeTimeout * 1000),
-      }) as unknown as HttpServer;
-    } catch (e) {
-      throw new ConfigError(
-        "tls_options",
-        `cert_file ${JSON.stringify(tls.certFile)} and key_file ${JSON.stringify(tls.keyFile)} are not a usable certificate and private key pair (${(e as Error).message}); check that the key belongs to the certificate and both are PEM`,
-        { cause: e },
-      );
-    }
+    return createHttpsServer(httpsOptions(tls, this.options.handshakeTimeout)) as unknown as HttpServer;
   }
 
   /** A TCP connection: it must complete its upgrade within handshake_timeout. */

@@ -1,7 +1,7 @@
 // `zeek-zmq websocket` as its own process, a broker and a cluster node in two more: a WebSocket
 // client talks to the node in another process through the broker, both ways; the command prints
 // Zeek's lines for added and lost clients, stops on SIGTERM with 1001 "Terminating" to its
-// clients, and refuses bad usage and a bad TLS pair with clear messages.
+// clients, and refuses bad usage with clear messages (a bad TLS pair: tls.test.ts).
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";

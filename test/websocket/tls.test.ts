@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { ConfigError } from "../../src/errors.js";
-import { TEST_CWD } from "../paths.js";
+import { CLI, TEST_CWD } from "../paths.js";
 import { C, Client, dataMessageJson, S, startCluster, type TestCluster } from "./helpers.js";
 import { PYTHON, pythonWebsockets } from "./python.js";
 
@@ -129,5 +129,20 @@ asyncio.run(main())
     );
     await assert.rejects(c.host.listenWebsocket({ listenPort: 0, tls: { certFile: join(pki.dir, "nope.pem"), keyFile: pki.key } }), /tls_options.cert_file: cannot read ".*nope\.pem"/);
     await assert.rejects(c.host.listenWebsocket({ listenPort: 0, tls: { certFile: pki.key, keyFile: pki.cert } }), /not a usable certificate and private key pair/);
+  });
+
+  test("zeek-zmq websocket refuses a bad pair before it joins the cluster: exit 1 naming both files", () => {
+    // No broker listens on these endpoints: the TLS check must come first (else "no broker answered").
+    const r = spawnSync(
+      process.execPath,
+      [CLI, "websocket", "--listen", "127.0.0.1:0", "--tls-cert", pki.cert, "--tls-key", pki.otherKey, "--connect-xsub-endpoint", "tcp://127.0.0.1:1", "--connect-xpub-endpoint", "tcp://127.0.0.1:2", "--timeout", "1"],
+      { cwd: TEST_CWD, encoding: "utf8", timeout: 20_000 },
+    );
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.ok(r.stderr.includes(`zeek-zmq websocket: tls_options: cert_file ${JSON.stringify(pki.cert)} and key_file ${JSON.stringify(pki.otherKey)} are not a usable certificate and private key pair`), r.stderr);
+    const missing = spawnSync(process.execPath, [CLI, "websocket", "--listen", "127.0.0.1:0", "--tls-cert", join(pki.dir, "nope.pem"), "--tls-key", pki.key], { cwd: TEST_CWD, encoding: "utf8", timeout: 20_000 });
+    assert.equal(missing.status, 1, missing.stderr);
+    assert.match(missing.stderr, /tls_options\.cert_file: cannot read ".*nope\.pem": ENOENT/);
   });
 });
