@@ -62,11 +62,11 @@ async function inChromium(bin: string, expression: string): Promise<unknown> {
   }
 }
 
-/** README's client, in its "WebSocket API" section. */
-function readmeExample(): string {
+/** README's client in `lang`, in its "WebSocket API" section. */
+function readmeExample(lang = "js"): string {
   const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
-  const m = /## WebSocket API[\s\S]*?```js\n([\s\S]*?)\n```/.exec(readme);
-  assert.ok(m, "README.md has the WebSocket API client");
+  const m = new RegExp(`## WebSocket API[\\s\\S]*?\`\`\`${lang}\\n([\\s\\S]*?)\\n\`\`\``).exec(readme);
+  assert.ok(m, `README.md has the WebSocket API client in ${lang}`);
   return m[1]!;
 }
 
@@ -123,6 +123,27 @@ describe("websocket docs - the Python and browser clients of docs/websocket.md",
 
   test("the browser client, with Node's WHATWG WebSocket, logs the Demo::pong event", async () => {
     assert.equal(await inNode(browserProgram(server.url)), '["Demo::pong",["hi",2]]');
+  });
+
+  test("README's Python client prints the ack, then an event the host publishes to its topic", { skip: pythonWebsockets() }, async () => {
+    const source = readmeExample("python");
+    assert.ok(source.includes(DOC_URL));
+    const py = spawn(PYTHON, ["-c", source.replace(DOC_URL, server.url)], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const lines = createInterface({ input: py.stdout! })[Symbol.asyncIterator]();
+      const ack = (await lines.next()).value as string;
+      assert.match(ack, new RegExp(`^\\{'type': 'ack', 'endpoint': '${host.nodeId}-websocket-\\d+', 'version': '8\\.2\\.2'\\}$`));
+      // The host's XPUB learns the subscription through the broker independently of the client's
+      // ack: publish until the event arrives.
+      const publish = () => host.publish("zeek.cluster.worker", PONG, ["readme", 3n]);
+      publish();
+      const again = setInterval(publish, 100);
+      const msg = (await lines.next().finally(() => clearInterval(again))).value as string;
+      assert.ok(msg.startsWith("{'type': 'data-message', 'topic': 'zeek.cluster.worker', '@data-type': 'vector'"), msg);
+      assert.ok(msg.includes("'data': 'Demo::pong'") && msg.includes("'data': 'readme'") && msg.includes("'data': 3}"), msg);
+    } finally {
+      py.kill("SIGKILL");
+    }
   });
 
   test("README's client gets the ack", async () => {
