@@ -34,6 +34,19 @@ export { Pool } from "./cluster/pools.js";
 
 export type { NodeScript, NodeScriptContext } from "./cli/node.js";
 
+// Zeek's WebSocket API: ClusterNode.listenWebsocket() serves it; these are its options, events and texts.
+export {
+  WebSocketServer,
+  WEBSOCKET_CLIENT_ADDED,
+  WEBSOCKET_CLIENT_LOST,
+  ENDPOINT_INFO,
+  ZEEK_VERSION,
+  type EndpointInfo,
+  type WebSocketServerOptions,
+  type WebSocketTlsOptions,
+  type WebSocketServerEvents,
+} from "./websocket/index.js";
+
 // Remote logging.
 export {
   Log,

@@ -14,6 +14,7 @@ import { NODE_USAGE, runNode } from "./node.js";
 import { optionsHelp } from "./options-doc.js";
 import { PUBLISH_USAGE, runPublish } from "./publish.js";
 import { runTap, TAP_USAGE } from "./tap.js";
+import { runWebsocket, WEBSOCKET_USAGE } from "./websocket.js";
 
 /** Every subcommand, in the order the command list shows them. */
 export const COMMANDS: readonly Command[] = [
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   { name: "node", summary: "run one cluster node of a layout (optionally with your script)", usage: NODE_USAGE, run: runNode },
   { name: "broker", summary: "run the cluster's XPUB/XSUB broker on its own", usage: BROKER_USAGE, run: runBroker },
   { name: "console", summary: "serve a live web console of a cluster (any cluster, through its broker)", usage: CONSOLE_USAGE, run: runConsole },
+  { name: "websocket", summary: "serve Zeek's WebSocket API: programs join the cluster with Broker JSON over WebSocket", usage: WEBSOCKET_USAGE, run: runWebsocket },
   { name: "logger", summary: "receive log writes (PULL) from Zeek or zeek-zmq nodes and write Zeek's log files", usage: LOGGER_USAGE, run: runLogger },
   { name: "tap", summary: "print live events of topic prefixes as Broker JSON lines", usage: TAP_USAGE, run: runTap },
   { name: "publish", summary: "publish one event (typed by its Zeek signature, JSON arguments)", usage: PUBLISH_USAGE, run: runPublish },

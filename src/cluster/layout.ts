@@ -26,6 +26,11 @@ export interface ClusterNode {
   readonly interface?: string;
   /** zeek-zmq: this node also serves the web console on `ADDR:PORT` (e.g. "127.0.0.1:8080"). */
   readonly web?: string;
+  /**
+   * The node hosts Zeek's WebSocket API with these options (`Cluster::WebSocketServerOptions`,
+   * e.g. `{ listen_port: 27759 }`); checked when the node starts (see src/websocket/options.ts).
+   */
+  readonly websocket?: Readonly<Record<string, unknown>>;
 }
 
 /** Where the central XPUB/XSUB broker (Zeek's proxy thread) listens, if the layout says so. */
@@ -68,7 +73,7 @@ export function parsePort(value: unknown, source: string, what: string): number 
   return n;
 }
 
-const NODE_KEYS = new Set(["type", "node_type", "host", "ip", "port", "p", "metricsPort", "metrics_port", "interface", "name", "lbProcs", "lb_procs", "web"]);
+const NODE_KEYS = new Set(["type", "node_type", "host", "ip", "port", "p", "metricsPort", "metrics_port", "interface", "name", "lbProcs", "lb_procs", "web", "websocket"]);
 
 function nodeTypeOf(value: unknown, source: string, where: string): NodeType {
   const t = typeof value === "string" ? value.toLowerCase().replace(/^cluster::/, "") : value;
@@ -116,6 +121,8 @@ export function layoutFromObject(doc: unknown, source: string): ClusterLayout {
     const web = e["web"];
     if (web !== undefined && (typeof web !== "string" || !/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(web) || Number(web.slice(web.lastIndexOf(":") + 1)) > 65535))
       fail(source, `${where}: web must be ADDR:PORT for the web console (e.g. "127.0.0.1:8080"), got ${JSON.stringify(web)}`);
+    const ws = e["websocket"];
+    if (ws !== undefined && (typeof ws !== "object" || ws === null || Array.isArray(ws))) fail(source, `${where}: websocket must be a map of WebSocket server options, e.g. { listen_port: 27759 }`);
     const base: ClusterNode = {
       name,
       type,
@@ -124,13 +131,14 @@ export function layoutFromObject(doc: unknown, source: string): ClusterLayout {
       ...(metricsRaw === undefined ? {} : { metricsPort: parsePort(metricsRaw, source, `${where}: metricsPort`) }),
       ...(iface === undefined ? {} : { interface: iface }),
       ...(web === undefined ? {} : { web: web as string }),
+      ...(ws === undefined ? {} : { websocket: ws as Record<string, unknown> }),
     };
     const lb = e["lbProcs"] ?? e["lb_procs"];
     if (lb === undefined) nodes.push(base);
     else {
       if (type !== "worker") fail(source, `${where}: lbProcs is only for workers`);
       if (!Number.isInteger(lb) || (lb as number) < 1) fail(source, `${where}: lbProcs must be an integer >= 1, got ${JSON.stringify(lb)}`);
-      if (base.port !== undefined || base.metricsPort !== undefined || base.web !== undefined) fail(source, `${where}: lbProcs cannot be combined with port/metricsPort/web`);
+      if (base.port !== undefined || base.metricsPort !== undefined || base.web !== undefined || base.websocket !== undefined) fail(source, `${where}: lbProcs cannot be combined with port/metricsPort/web/websocket`);
       for (let i = 1; i <= (lb as number); i++) nodes.push({ ...base, name: `${name}-${i}` });
     }
   }

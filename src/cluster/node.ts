@@ -29,6 +29,7 @@ import { defaultPools, type Pool } from "./pools.js";
 import type { PoolType } from "./layout.js";
 import { makeNodeId, nodeTopic, nodeidTopic, readyTopic, roleSubscriptions } from "./topics.js";
 import type { HrwKey } from "./hrw.js";
+import type { NodeWebSockets, WebSocketServer, WebSocketServerOptions } from "../websocket/index.js";
 
 /** Zeek's Cluster::LOG stream (cluster.log). */
 const CLUSTER_LOG_COLUMNS = z.record({ ts: z.time, node: z.string, message: z.string });
@@ -122,6 +123,9 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   private logWriter: LogBatchConsumer | undefined;
   private clusterLog: LogStream<{ ts: number; node: string; message: string }> | undefined;
   private readonly loggingCfg: NonNullable<ClusterNodeConfig["logging"]>;
+  /** Where this node's XPUB and XSUB connect (known once started); WebSocket clients' backends connect there too. */
+  private connectEndpoints: { xpub: string; xsub: string } | undefined;
+  private websockets: NodeWebSockets | undefined;
 
   constructor(cfg: ClusterNodeConfig) {
     super();
@@ -245,6 +249,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       this.emit("broker", { xpub, xsub });
     }
     await this.startLogging();
+    this.connectEndpoints = { xpub: connectXpub, xsub: connectXsub };
     this.warningsTimer = setInterval(() => {
       this.peerWarnings.flush();
       this.peerErrors.flush();
@@ -262,7 +267,43 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       this.expiryTimer.unref();
     }
     await this.ready(options.signal);
+    // A layout node with `websocket:` options hosts the WebSocket API, as a Zeek manager calling listen_websocket.
+    const ws = this.layout?.nodes.find((n) => n.name === this.name)?.websocket;
+    if (ws !== undefined) {
+      const { websocketOptionsFromObject } = await import("../websocket/index.js");
+      await this.listenWebsocket(websocketOptionsFromObject(ws, `${this.layout!.source}: node "${this.name}"`));
+    }
     return this;
+  }
+
+  /**
+   * `Cluster::listen_websocket(options)`: serves Zeek's WebSocket API (docs/websocket.md). Each
+   * client becomes its own cluster participant `<node id>-websocket-<n>`; this node raises
+   * Cluster::websocket_client_added/lost and writes them to cluster.log. Listening again with
+   * the same options returns the same server. Call after start().
+   */
+  async listenWebsocket(options: WebSocketServerOptions): Promise<WebSocketServer> {
+    if (this.connectEndpoints === undefined || this.closed) throw new ConfigError("listen_websocket", `${LOG_PREFIX(this.name)}: call listenWebsocket() after start() and before close()`);
+    const { NodeWebSockets } = await import("../websocket/index.js");
+    this.websockets ??= new NodeWebSockets({
+      name: this.name,
+      nodeId: this.nodeId,
+      options: this.options,
+      registry: this.registry,
+      eventFormat: this.eventFormat,
+      brokerEndpoints: () => this.connectEndpoints!,
+      declaration: (name) => this.registrations.get(name)?.decl,
+      raise: (decl, args) => {
+        const reg = this.registrations.get(decl.name);
+        if (reg) void this.runHandlers(reg, args);
+      },
+      clusterLog: (message) => {
+        this.clusterLog ??= this.log.createStream({ id: "Cluster::LOG", columns: CLUSTER_LOG_COLUMNS, path: "cluster" });
+        this.clusterLog.write({ ts: Date.now() / 1000, node: this.name, message });
+      },
+      report: (kind, message) => this.report(kind === "warning" ? "reporter_warning" : "reporter_error", message),
+    });
+    return this.websockets.listen(options);
   }
 
   /**
@@ -407,6 +448,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.websockets?.close();
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     clearInterval(this.warningsTimer);
     this.onloop.close();

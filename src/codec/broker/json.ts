@@ -160,6 +160,14 @@ function isMappedPrefix(a: Uint8Array): boolean {
   return a[10] === 0xff && a[11] === 0xff;
 }
 
+/**
+ * A value's JSON text in either rendering; "wire" text is a latin1 "byte string" (one char per
+ * output byte), so `Buffer.from(text, "latin1")` gives Zeek's bytes.
+ */
+export function jsonDataText(d: Data, mode: JsonMode): string {
+  return render(d, mode);
+}
+
 /** Strict-JSON text of a value (for tools and logs). */
 export function dataToJsonText(d: Data): string {
   return render(d, "print");
