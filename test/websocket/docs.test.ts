@@ -22,7 +22,7 @@ const DOC_URL = "ws://127.0.0.1:27759/v1/messages/json";
 
 /** The fenced code block after `<!-- example: NAME -->`. */
 function example(name: string): string {
-  const m = new RegExp(`<!-- example: ${name} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\\n\`\`\``).exec(DOC);
+  const m = new RegExp(`<!-- example: ${name} -->\\n\`\`\`\\w+[^\\n]*\\n([\\s\\S]*?)\\n\`\`\``).exec(DOC);
   assert.ok(m, `docs/websocket.md has the ${name} example`);
   return m[1]!;
 }
@@ -65,7 +65,7 @@ async function inChromium(bin: string, expression: string): Promise<unknown> {
 /** README's client in `lang`, in its "WebSocket API" section. */
 function readmeExample(lang = "js"): string {
   const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
-  const m = new RegExp(`## WebSocket API[\\s\\S]*?\`\`\`${lang}\\n([\\s\\S]*?)\\n\`\`\``).exec(readme);
+  const m = new RegExp(`## WebSocket API[\\s\\S]*?\`\`\`${lang}(?: [^\\n]*)?\\n([\\s\\S]*?)\\n\`\`\``).exec(readme);
   assert.ok(m, `README.md has the WebSocket API client in ${lang}`);
   return m[1]!;
 }
