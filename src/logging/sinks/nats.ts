@@ -9,9 +9,10 @@
 // yet acknowledged are capped: past the cap the sink reports `congested`, the receiver stops
 // reading, and the backlog waits in the logger's PULL queue, then in the nodes' PUSH queues
 // (whose log_sndhwm drops are counted). Acks come to one wildcard inbox subscription: no
-// promise or closure per record.
+// promise or closure per record. The client library is loaded on start(), so processes that
+// never use this sink do not pay for loading it.
 import { randomBytes } from "node:crypto";
-import { connect, createInbox, headers, type Msg, type MsgHdrs, type NatsConnection, type NatsError } from "nats";
+import type { Msg, MsgHdrs, NatsConnection, NatsError } from "nats";
 import type { LogBatch, LogField } from "../../codec/zeek-log/index.js";
 import { printable, quoted, Warnings } from "../../printable.js";
 import type { Counter, MetricsRegistry } from "../../telemetry/registry.js";
@@ -95,8 +96,9 @@ export class NatsLogSink implements LogBatchConsumer {
   private readonly paths = new Map<string, PathState>();
   private readonly sink = new ByteSink();
   private readonly msgIdPrefix = randomBytes(6).toString("hex") + ".";
-  private readonly inbox = createInbox();
-  private readonly inboxLen = this.inbox.length + 1;
+  private inbox = "";
+  private inboxLen = 0;
+  private headers: (() => MsgHdrs) | undefined;
 
   private nc: NatsConnection | undefined;
   private connected = false;
@@ -176,6 +178,10 @@ export class NatsLogSink implements LogBatchConsumer {
   }
 
   private async connectAndPrepare(): Promise<void> {
+    const { connect, createInbox, headers } = await import("nats");
+    this.headers = headers;
+    this.inbox = createInbox();
+    this.inboxLen = this.inbox.length + 1;
     const servers = this.url.split(",").map((s) => s.trim()).filter((s) => s !== "");
     let warned = false;
     for (;;) {
@@ -302,6 +308,7 @@ export class NatsLogSink implements LogBatchConsumer {
   private pump(): void {
     if (!this.connected || this.retryTimer !== null) return;
     const nc = this.nc!;
+    const headers = this.headers!;
     const q = this.q;
     if (this.inFlight === 0) this.lastProgress = performance.now();
     while (this.inFlight < this.window && this.next < q.length) {
