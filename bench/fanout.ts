@@ -7,12 +7,13 @@
 // rate (first to last message), the slowest subscriber, and the broker's CPU per delivered message.
 // Ends with RESULT fanout ts_s1 ts_s10 ts_s50 c_s1 c_s10 c_s50 (median per-subscriber msgs/s) and
 // the brokers' CPU ns per delivery at 50 subscribers.
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Broker } from "../src/cluster/broker.js";
 import { buildNative, cpuSeconds, median, start, type Child } from "./harness.js";
 
-const HERE = fileURLToPath(import.meta.url);
+const RUN = join(dirname(fileURLToPath(import.meta.url)), "run.js");
 const TOPIC = "zeek/fanout/" + "t".repeat(60);
 const PAYLOAD_BYTES = 64;
 const SUBSCRIBERS = [1, 10, 50];
@@ -34,7 +35,7 @@ interface Run {
 }
 
 async function run(kind: Kind, bin: string, k: number): Promise<Run> {
-  const b = kind === "ts" ? start(process.execPath, [HERE, "--role", "broker"]) : start(join(bin, "proxy"), ["tcp://127.0.0.1:*", "tcp://127.0.0.1:*"]);
+  const b = kind === "ts" ? start(process.execPath, [RUN, "fanout", "--role", "broker"]) : start(join(bin, "proxy"), ["tcp://127.0.0.1:*", "tcp://127.0.0.1:*"]);
   const subs: Child[] = [];
   let pub: Child | undefined;
   try {
@@ -60,7 +61,8 @@ async function run(kind: Kind, bin: string, k: number): Promise<Run> {
 export async function main(args: string[]): Promise<void> {
   if (args[0] === "--role") return roleBroker();
   const rounds = args[0] === "--rounds" ? Number(args[1]) : 3;
-  const bin = buildNative();
+  // Its own directory: pub takes a fifth argument that older builds elsewhere may lack.
+  const bin = buildNative(join(tmpdir(), `zeek-zmq-bench-fanout-${process.pid}`));
   const res: Record<string, Run[]> = {};
   for (let r = 0; r < rounds; r++)
     for (const k of SUBSCRIBERS)
