@@ -41,7 +41,8 @@ export function start(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Chi
     if (w >= 0) waiters.splice(w, 1)[0]!.resolve(l);
     else lines.push(l);
   });
-  const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+  // "close": after the last stdout line was read, so line() never misses output of a process that exited.
+  const exited = new Promise<number | null>((r) => proc.on("close", (code) => r(code)));
   return {
     pid: proc.pid!,
     line(prefix) {
@@ -65,13 +66,12 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** Builds the C programs against libzmq3-dev, installing it first if needed (the bench runs as root). */
-export function buildNative(): string {
+export function buildNative(out = join(tmpdir(), "zeek-zmq-bench-native")): string {
   if (!existsSync("/usr/include/zmq.h")) {
     console.log("installing libzmq3-dev ...");
     execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
     execFileSync("apt-get", ["install", "-y", "-qq", "libzmq3-dev"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
   }
-  const out = join(tmpdir(), "zeek-zmq-bench-native");
   mkdirSync(out, { recursive: true });
   for (const name of ["proxy", "pub", "sub", "pingpong"]) {
     execFileSync("cc", ["-O2", "-Wall", "-o", join(out, name), join(ROOT, "bench/native", `${name}.c`), "-lzmq"], { stdio: "inherit" });

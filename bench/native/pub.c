@@ -1,6 +1,7 @@
 /* Native publisher: an XPUB (nodrop, like a Zeek node) connected to the proxy frontend; waits for
  * the first subscription, then sends N 4-part messages (topic, node id, format, payload).
- * usage: pub ENDPOINT N TOPIC PAYLOAD_BYTES   (prints "subscribed", then "rate <msgs/s>") */
+ * usage: pub ENDPOINT N TOPIC PAYLOAD_BYTES [SUBSCRIPTIONS]   (waits for SUBSCRIPTIONS
+ * subscription messages, default 1, prints "subscribed", then "rate <msgs/s>") */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,8 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s ENDPOINT N TOPIC PAYLOAD_BYTES\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    fprintf(stderr, "usage: %s ENDPOINT N TOPIC PAYLOAD_BYTES [SUBSCRIPTIONS]\n", argv[0]);
     return 2;
   }
   long n = atol(argv[2]);
@@ -31,8 +32,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "connect: %s\n", zmq_strerror(zmq_errno()));
     return 1;
   }
+  long subs = argc == 6 ? atol(argv[5]) : 1;
   char sub[512];
-  if (zmq_recv(s, sub, sizeof sub, 0) < 1) return 1;
+  for (long i = 0; i < subs; i++)
+    if (zmq_recv(s, sub, sizeof sub, 0) < 1) return 1;
   printf("subscribed\n");
   fflush(stdout);
   const char *node = "worker-1-a1b2c3";

@@ -3,7 +3,7 @@
 // optional rotation; SIGINT/SIGTERM flush everything, write #close and exit 0.
 import { logWriterSettings, OPTION_SPECS, unhonouredOptionWarnings } from "../cluster/options.js";
 import { ConfigError } from "../errors.js";
-import { logReceiverOptions, logWriterLimits } from "../cluster/logging-wiring.js";
+import { logReceiverOptions, logSinkConsumer, logWriterLimits } from "../cluster/logging-wiring.js";
 import { LogReceiver } from "../logging/receiver.js";
 import { LogWriterManager } from "../logging/manager.js";
 import { startMetricsServer, type MetricsServer } from "../telemetry/server.js";
@@ -22,18 +22,23 @@ const ALIASES: Readonly<Record<string, string>> = {
   rotate: "log-rotation-interval",
   "post-rotate": "log-rotation-postprocessor-cmd",
   rcvhwm: "log-rcvhwm",
+  sink: "log-sink",
+  "nats-url": "log-nats-url",
 };
 
 export const LOGGER_USAGE = `usage: zeek-zmq logger --listen ENDPOINT [--log-dir DIR] [options]
        zeek-zmq logger --layout FILE --node NAME [--log-dir DIR] [options]
 
 Receives log-write batches on a PULL socket (from real Zeek nodes or zeek-zmq nodes) and writes
-them as Zeek's ASCII writer does. Runs until SIGINT/SIGTERM, then writes what it received,
+them as Zeek's ASCII writer does, or (--sink nats) publishes every record as one JSON message to
+NATS JetStream on PREFIX.PATH subjects, awaiting each acknowledgement. Runs until SIGINT/SIGTERM, then writes what it received,
 appends #close and exits. Prints "listening on ENDPOINT" on stdout once bound.
 
   --listen ENDPOINT       PULL bind endpoint (listen_log_endpoint), e.g. tcp://127.0.0.1:27761
   --layout FILE --node NAME
                           a logger node of a cluster layout: its endpoint and the layout's options
+  --sink files|nats       where records go (log_sink): files in --log-dir, or NATS JetStream
+  --nats-url URL          the NATS server(s) of --sink nats (log_nats_url), e.g. nats://127.0.0.1:4222
   --stats                 print one "STATS {json}" line on exit (records, CPU, timing)
   --<option> VALUE        any node option (zeek-zmq help options), e.g. --log-rcvhwm, --metrics-port
 Short forms: ${Object.entries(ALIASES)
@@ -77,20 +82,24 @@ async function logger(argv: string[], out: Print, err: Print): Promise<number> {
   const registry = zeekRegistry(nodeName ?? "logger");
   const stats = { t0: 0n, cpu0: process.cpuUsage(), tLast: 0n, cpuLast: process.cpuUsage() };
   const withStats = args.flag("stats");
-  const manager = new LogWriterManager({
-    ...logWriterSettings(options),
-    ...logWriterLimits(options),
-    registry,
-    report: err,
-    ...(withStats
-      ? {
-          onDiskWrite: () => {
-            stats.tLast = process.hrtime.bigint();
-            stats.cpuLast = process.cpuUsage();
-          },
-        }
-      : {}),
-  });
+  const progress = withStats
+    ? () => {
+        stats.tLast = process.hrtime.bigint();
+        stats.cpuLast = process.cpuUsage();
+      }
+    : undefined;
+  const manager = logSinkConsumer(
+    options,
+    () =>
+      new LogWriterManager({
+        ...logWriterSettings(options),
+        ...logWriterLimits(options),
+        registry,
+        report: err,
+        ...(progress ? { onDiskWrite: progress } : {}),
+      }),
+    { registry, report: err, name: nodeName ?? "logger", ...(progress ? { onAcked: progress } : {}) },
+  );
   const receiver = new LogReceiver(manager, logReceiverOptions(options, { registry, report: err }));
   let metrics: MetricsServer | undefined;
   // Handlers at once: a signal during start-up is not lost.
@@ -109,7 +118,7 @@ async function logger(argv: string[], out: Print, err: Print): Promise<number> {
   } catch (e) {
     stop.dispose();
     await receiver.close();
-    await manager.close();
+    await manager.shutdown();
     throw e;
   }
 
@@ -128,6 +137,6 @@ async function logger(argv: string[], out: Print, err: Print): Promise<number> {
   }
   // A disk or open failure is never a clean run, even when the retries got everything written.
   if (health.failures > 0)
-    err(`zeek-zmq logger: ${health.failures} log file open/write failure(s) during this run (see above); ${health.lostRecords} records lost; exiting with status 1`);
+    err(`zeek-zmq logger: ${health.failures} ${options.logSink === "nats" ? "JetStream error replies" : "log file open/write failure(s)"} during this run (see above); ${health.lostRecords} records lost; exiting with status 1`);
   return lost > 0 || health.failures > 0 ? 1 : 0;
 }

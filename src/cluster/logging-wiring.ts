@@ -15,6 +15,7 @@ import {
   type LogWriterManagerOptions,
   LOCAL_ORIGIN,
 } from "../logging/index.js";
+import { NatsLogSink, type NatsLogSinkOptions } from "../logging/sinks/nats.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { curveKeysFrom } from "../transport/curve-keys.js";
 import { type ClusterLayout, findNode, isLogReceiver } from "./layout.js";
@@ -72,6 +73,23 @@ export function logWriterLimits(o: NodeOptions): Pick<LogWriterManagerOptions, "
   return { maxOpenFiles: o.logMaxOpenFiles, maxPaths: o.logMaxPaths, maxWriteAmplification: o.logMaxWriteAmplification, writerThreads: o.logWriterThreads };
 }
 
+/** The NATS JetStream sink's settings from log_nats_* (and log_max_paths, the JSON options). */
+export function natsSinkOptions(o: NodeOptions, extra: Pick<NatsLogSinkOptions, "registry" | "report" | "name" | "onAcked"> = {}): NatsLogSinkOptions {
+  return { url: o.logNatsUrl, subjectPrefix: o.logNatsSubjectPrefix, stream: o.logNatsStream, ackWindow: o.logNatsAckWindow, maxPaths: o.logMaxPaths, ...extra };
+}
+
+/**
+ * The consumer log_sink asks for: the files (LogWriterManager) or NATS JetStream (connecting in
+ * the background; records wait in its bounded window, then in the PULL queue, until it is up).
+ */
+export function logSinkConsumer(o: NodeOptions, files: () => LogWriterManager, extra: Pick<NatsLogSinkOptions, "registry" | "report" | "name" | "onAcked">): LogWriterManager | NatsLogSink {
+  if (o.logSink !== "nats") return files();
+  const sink = new NatsLogSink(natsSinkOptions(o, extra));
+  const report = extra.report ?? ((line: string) => void process.stderr.write(line + "\n"));
+  sink.start().catch((err: unknown) => report(`logger: NATS sink: ${(err as Error).message}`));
+  return sink;
+}
+
 /** How a node's logs leave it (ClusterNodeConfig.logging). */
 export interface NodeLoggingConfig {
   /** Directory of local log files (log receivers, and nodes without loggers). @default log_dir, else process.cwd() */
@@ -124,7 +142,7 @@ export function wireNodeLogging(args: {
     const settings = logWriterSettings(o);
     const consumer =
       config.consumer ||
-      new LogWriterManager({ ...settings, dir: config.dir ?? settings.dir, format: config.format ?? settings.format, registry, report, ...logWriterLimits(o) });
+      logSinkConsumer(o, () => new LogWriterManager({ ...settings, dir: config.dir ?? settings.dir, format: config.format ?? settings.format, registry, report, ...logWriterLimits(o) }), { registry, report, name: args.nodeId });
     const sink: LogBatchSink = { send: (batch) => (consumer.write(batch, LOCAL_ORIGIN), true) };
     if (!receives) return { sink, consumer };
     const receiver = new LogReceiver(consumer, logReceiverOptions(o, { ...(args.msgErrors ? { msgErrors: args.msgErrors } : {}), report, registry }));

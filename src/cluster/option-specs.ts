@@ -365,6 +365,12 @@ export const OPTION_TABLE = {
     env: "ZEEK_LOG_SUFFIX",
   }),
 
+  logSink: logging("log_sink", oneOf("files", "nats"), "files", "Where a log receiver puts records: files (log_dir, log_format) or nats (one JSON message per record into NATS JetStream, see log_nats_url)."),
+  logNatsUrl: logging("log_nats_url", text({ nonEmpty: true, expected: "a NATS URL such as nats://127.0.0.1:4222 (comma-separated for several servers)", check: (s) => s.split(",").every((u) => /^\s*(nats|tls):\/\/[^\s,]+\s*$/.test(u)) }), "nats://127.0.0.1:4222", "NATS server(s) of log_sink nats."),
+  logNatsSubjectPrefix: logging("log_nats_subject_prefix", text({ nonEmpty: true, expected: "subject tokens of letters, digits, _ and - joined by dots", check: (s) => /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(s) }), "zeek.logs", "log_sink nats: records of path P go to subject PREFIX.P."),
+  logNatsStream: logging("log_nats_stream", text({ nonEmpty: true, expected: "a stream name of 1-64 letters, digits, _ and -", check: (s) => /^[A-Za-z0-9_-]{1,64}$/.test(s) }), "ZEEK_LOGS", "log_sink nats: the JetStream stream (created for PREFIX.> when missing)."),
+  logNatsAckWindow: logging("log_nats_ack_window", int(1, 1_000_000), 1024, "log_sink nats: publishes awaiting JetStream's acknowledgement at once; at twice this many unacknowledged records the logger stops reading (its PULL queue, then the senders' log_sndhwm take the backlog)."),
+
   // What log senders can make a logger hold (docs/limits.md).
   logMaxOpenFiles: logging("log_max_open_files", int(0, INT32_MAX), 0, "Log files kept open at once; beyond it the least recently used idle file is closed (and reopened in append mode when written again). Never more than half the soft descriptor limit.", {
     defaultDoc: "0 = half of `ulimit -n`, at most 4096",

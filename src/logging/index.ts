@@ -8,4 +8,5 @@ export { Log, LogStream, defaultPath, type LogBatchSink, type LogFilterSpec, typ
 export { LoggerMetrics, LogSenderMetrics, type DropReason } from "./metrics.js";
 export { logFormat, logFormatNames, registerLogFormat, type LogFormat, type LogFormatFactory, type LogFormatOptions } from "./format/registry.js";
 export { openFilesCap, softFileLimit } from "./open-files.js";
+export { NatsLogSink, NATS_SINK_DEFAULTS, type NatsLogSinkOptions } from "./sinks/nats.js";
 export type { RotatedFile } from "./path-writer.js";
