@@ -86,7 +86,7 @@ export class EventQueue<A> {
 }
 
 /**
- * @internal The handler API of a ClusterNode over its EventDispatcher: on/off/once for typed Zeek
+ * The handler API of a ClusterNode over its EventDispatcher: on/off/once for typed Zeek
  * events (and the node's own events by name), events() as async iteration, handlers of any
  * event. Testable without sockets: feed `dispatcher.dispatch()` messages built in memory.
  */
