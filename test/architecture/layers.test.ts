@@ -147,3 +147,16 @@ test("layers - the checks catch an upward import and a circle", () => {
   ]);
   assert.deepEqual(importCycles(g), [["cluster/b.ts", "cluster/c.ts", "transport/a.ts"]]);
 });
+
+test("layers - ZeroMQ endpoints are parsed in one place (transport/endpoint.ts)", () => {
+  // A regular expression that matches endpoint text ("tcp://", "ipc://") outside the parser is a
+  // second parser; everything else calls parseEndpoint().
+  const offenders: string[] = [];
+  for (const f of importGraph(SRC).keys()) {
+    if (f === "transport/endpoint.ts") continue;
+    const text = readFileSync(join(SRC, f), "utf8");
+    if (/(tcp|ipc):\\\/\\\/|\(tcp\|ipc\)|tcp\|ipc/.test(text)) offenders.push(f);
+  }
+  assert.deepEqual(offenders, []);
+  assert.match(readFileSync(join(SRC, "transport/endpoint.ts"), "utf8"), /export function parseEndpoint/);
+});
