@@ -16,16 +16,17 @@ const manager = new ClusterNode({ name: "manager", layout, options, logging });
 const worker = new ClusterNode({ name: "worker-1", layout, options, logging });
 
 const stats = defineEvent("Demo::stats", [z.string, z.count], ["node", "conns"]);
-const got = new Promise<void>((resolve) =>
-  manager.on(stats, (node, conns) => {
+// Typed events as an async iterable (a handler works too: manager.on(stats, (node, conns) => ...)).
+const got = (async () => {
+  for await (const [node, conns] of manager.events(stats)) {
     console.log(`manager got Demo::stats from ${node}: ${conns} conns`);
-    resolve();
-  }),
-);
+    break; // leaving the loop ends the iteration
+  }
+})();
 const up = new Promise<void>((resolve) => worker.on("node_up", (name, id) => (console.log(`worker-1 sees node_up ${name} (${id.slice(0, 15)}...)`), resolve())));
 
-await manager.start();
-await worker.start(); // resolves once ready to publish
+await manager.start({ timeoutMs: 10_000 }); // fails, naming the endpoints, without a broker
+await worker.start({ timeoutMs: 10_000 }); // resolves once ready to publish
 await up;
 worker.publish("zeek.cluster.manager", stats, ["worker-1", 42n]); // Zeek's manager topic
 await got;

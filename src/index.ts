@@ -32,7 +32,7 @@ export { resolveOptions, DEFAULT_NODE_OPTIONS, OPTION_SPECS, OptionError, option
 export { nodeTopic, nodeidTopic, makeNodeId, ROLE_TOPICS, POOL_TOPICS } from "./cluster/topics.js";
 export { Pool } from "./cluster/pools.js";
 
-export type { NodeScript, NodeScriptContext } from "./cli/node.js";
+export type { NodeScript, NodeScriptContext } from "./cluster/node-script.js";
 
 // Zeek's WebSocket API: ClusterNode.listenWebsocket() serves it; these are its options, events and texts.
 export {

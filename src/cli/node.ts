@@ -8,9 +8,10 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isEphemeral } from "../cluster/broker.js";
-import { findNode, type ClusterLayout, type NodeType } from "../cluster/layout.js";
+import { findNode } from "../cluster/layout.js";
 import { ClusterNode } from "../cluster/node.js";
-import { unhonouredOptionWarnings, type NodeOptions } from "../cluster/options.js";
+import { unhonouredOptionWarnings } from "../cluster/options.js";
+import type { NodeScript, NodeScriptContext } from "../cluster/node-script.js";
 import { metricsTargets } from "../cluster/services.js";
 import { registerScriptResolution } from "./script-resolve.js";
 import type { ChildMessage } from "./supervisor.js";
@@ -56,23 +57,7 @@ Warnings and Reporter messages go to stderr. Runs until SIGINT/SIGTERM, then exi
 Environment: ZEEK_ZMQ_<OPTION> (e.g. ZEEK_ZMQ_XPUB_SNDHWM), Zeek's CURVE variables. Flags win.
 Every option: "zeek-zmq help options".`;
 
-/** What a node script gets besides the node. */
-export interface NodeScriptContext {
-  /** The node's type in the layout (undefined without a layout). */
-  readonly type: NodeType | undefined;
-  readonly layout: ClusterLayout | undefined;
-  readonly options: NodeOptions;
-  /** Resolves once the node is ready to publish. */
-  readonly ready: Promise<void>;
-  /** Aborted when the node stops: clear timers and the like here. */
-  readonly signal: AbortSignal;
-}
-
-/**
- * A `--script` module's default export. Runs before the node starts (register handlers here);
- * publish once `ctx.ready` resolves. May return (a promise of) a cleanup function run at stop.
- */
-export type NodeScript = (node: ClusterNode, ctx: NodeScriptContext) => unknown;
+export type { NodeScript, NodeScriptContext } from "../cluster/node-script.js";
 
 const STATUS_INTERVAL_MS = 1000;
 const SLOW_START_WARNING_MS = 5000;

@@ -14,6 +14,7 @@ import {
   LogWriterManager,
   type LogWriterManagerOptions,
   LOCAL_ORIGIN,
+  Log,
 } from "../logging/index.js";
 import { NatsLogSink, type NatsLogSinkOptions } from "../logging/sinks/nats.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
@@ -151,4 +152,44 @@ export function wireNodeLogging(args: {
   if (args.layout) checkLogEndpoints(args.layout.layout, args.layout.nodeName, o.connectLogEndpoints);
   const sender = new LogSender(logSenderOptions(o, args.nodeId, { registry, report }));
   return { sink: sender, sender };
+}
+
+/** A node's logging, started: its Log framework and the parts that close with the node. */
+export interface StartedNodeLogging {
+  readonly log: Log;
+  readonly sender: LogSender | undefined;
+  readonly receiver: LogReceiver | undefined;
+  /** Flushes the streams, closes the sockets and shuts the consumer down. */
+  close(): Promise<void>;
+}
+
+/** Wires a node's logging (wireNodeLogging), binds a receiver and builds the node's Log. */
+export async function startNodeLogging(args: {
+  node: { readonly name: string; readonly nodeId: string; readonly options: NodeOptions; readonly registry: MetricsRegistry; readonly metrics: { readonly msgErrors: NonNullable<LogReceiverOptions["msgErrors"]> } };
+  config: NodeLoggingConfig;
+  layout: ClusterLayout | undefined;
+  report: (line: string) => void;
+}): Promise<StartedNodeLogging> {
+  const { node, config, layout } = args;
+  const wired = wireNodeLogging({
+    options: node.options,
+    nodeId: node.nodeId,
+    config,
+    registry: node.registry,
+    msgErrors: node.metrics.msgErrors,
+    report: args.report,
+    ...(layout ? { layout: { layout, nodeName: node.name } } : {}),
+  });
+  await wired.receiver?.start();
+  const log = new Log({ sink: wired.sink, flushInterval: config.flushInterval ?? 1, writeBufferSize: config.writeBufferSize ?? 1000 });
+  return {
+    log,
+    sender: wired.sender,
+    receiver: wired.receiver,
+    close: async () => {
+      log.close();
+      await Promise.all([wired.sender?.close(), wired.receiver?.close()]);
+      await wired.consumer?.shutdown();
+    },
+  };
 }

@@ -4,7 +4,7 @@
 
 import { isIP } from "node:net";
 import { ConfigError } from "../errors.js";
-import { type ClusterLayout, type ClusterNode, NODE_TYPES, type NodeType, validateLayout } from "./layout.js";
+import { type ClusterLayout, type ClusterNode, NODE_TYPES, type NodeType, validateLayout } from "./layout-model.js";
 
 /** zeekctl's default `ZeekPort`. */
 export const ZEEKCTL_DEFAULT_ZEEK_PORT = 27760;

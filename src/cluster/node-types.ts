@@ -2,7 +2,8 @@
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import type { ZeekEvent } from "../codec/broker/event.js";
 import { FORMAT as JSON_FORMAT } from "../codec/broker/json.js";
-import { eventFromSignature } from "../codec/broker/typed.js";
+import { defineEvent } from "../codec/broker/typed.js";
+import { z } from "../codec/broker/types.js";
 import type { NodeLoggingConfig } from "./logging-wiring.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import type { ClusterLayout } from "./layout.js";
@@ -11,8 +12,8 @@ import type { NodeOptions } from "./options.js";
 export type EventFormat = typeof BIN_FORMAT | typeof JSON_FORMAT;
 
 /** Zeek's own cluster events. */
-export const ZEROMQ_HELLO = eventFromSignature("Cluster::Backend::ZeroMQ::hello(name: string, id: string)");
-export const CLUSTER_HELLO = eventFromSignature("Cluster::hello(name: string, id: string)");
+export const ZEROMQ_HELLO = defineEvent("Cluster::Backend::ZeroMQ::hello", [z.string, z.string], ["name", "id"]);
+export const CLUSTER_HELLO = defineEvent("Cluster::hello", [z.string, z.string], ["name", "id"]);
 
 export interface ClusterNodeConfig {
   /** `Cluster::node`: this node's name (in the layout, when there is one). */
@@ -63,6 +64,8 @@ export interface ClusterNodeEvents {
   /** Zeek's Reporter::warning / Reporter::error; printed to stderr when nobody listens. */
   reporter_warning: [message: string];
   reporter_error: [message: string];
+  /** close() has begun: iterations of node.events() end. */
+  closed: [];
 }
 
 export interface MonitoringEvent {

@@ -8,12 +8,11 @@ import { GREETING_SIZE, SIGNATURE_SIZE, checkSignature, encodeGreeting, parseGre
 import { type FrameCodec, HandshakeError, type Mechanism, type MechanismSession } from "./mechanism.js";
 import { Opener, sealCommand } from "./sealed.js";
 import { flushPlain, flushSealed } from "./flush.js";
-import type { Pipe } from "./pipe.js";
+import { type OutboundPipe, PEER_HAS, WANT } from "./queue.js";
 import { PackedMessage } from "./packed.js";
 import { type SocketType, compatibleTypes } from "./types.js";
 import { bytesAt } from "../bytes.js";
 import { MESSAGE_NAME } from "./curve.js";
-import { PEER_HAS, WANT } from "./pipe.js";
 
 /** TTL 0, no context. */
 const IDLE_PING = Buffer.from([0, 0]);
@@ -69,25 +68,26 @@ export interface ConnectionOptions {
 }
 
 /** Callbacks into the owning socket. */
-export interface ConnectionOwner {
-  onHandshake(conn: Connection): void;
-  onMessage(conn: Connection, msg: PackedMessage): void;
+export interface ConnectionOwner<P extends OutboundPipe = OutboundPipe> {
+  onHandshake(conn: Connection<P>): void;
+  onMessage(conn: Connection<P>, msg: PackedMessage): void;
   /** A pipe that was full has room again. */
-  onDrain(conn: Connection): void;
+  onDrain(conn: Connection<P>): void;
   /** A network read was fully processed (batch boundary for "readable"). */
   onReadDone(): void;
-  onClosed(conn: Connection, error: Error | undefined, handshakeDone: boolean): void;
+  onClosed(conn: Connection<P>, error: Error | undefined, handshakeDone: boolean): void;
 }
 
 type State = "greeting" | "handshake" | "ready" | "closed";
 
-export class Connection implements FrameSink {
+/** One ZMTP connection; `P` is the owner's pipe type (the owner attaches it on handshake). */
+export class Connection<P extends OutboundPipe = OutboundPipe> implements FrameSink {
   state: State = "greeting";
   /** Peer's ZMTP minor version (0 = 3.0: subscriptions travel as data frames, no PING). */
   peerMinor = 1;
   peerSocketType = "";
   /** Attached by the owner on handshake. */
-  pipe: Pipe | null = null;
+  pipe: P | null = null;
   private greeting: Buffer | null = Buffer.alloc(0);
   private session: MechanismSession | null = null;
   /** Set after a CURVE handshake: every frame is sealed/opened through it. Null for NULL. */
@@ -113,7 +113,7 @@ export class Connection implements FrameSink {
     readonly socket: NetSocket,
     readonly remote: string,
     private readonly opts: ConnectionOptions,
-    private readonly owner: ConnectionOwner,
+    private readonly owner: ConnectionOwner<P>,
   ) {
     // Wrapped frames are larger than their payload; the exact limit is checked once opened.
     this.parser = new FrameParser(opts.maxMessageSize < 0 ? -1 : opts.maxMessageSize + (opts.mechanism.frameOverhead ?? 0));
@@ -304,7 +304,7 @@ export class Connection implements FrameSink {
    * replay of the set as it was at the connection (SUBSCRIBE commands, sorted, wire.md §1.6), then
    * the coalesced changes since, each only if it changes what the peer holds.
    */
-  private flushSubscriptions(pipe: Pipe): void {
+  private flushSubscriptions(pipe: P): void {
     // In the clear to a ZMTP 3.1 peer, many commands go out in one buffer per write (a replay of a
     // large set to many peers must not make a Buffer per topic); otherwise one by one.
     const batch = this.codec === null && this.peerMinor >= 1 ? new CommandBatch(this.socket) : null;

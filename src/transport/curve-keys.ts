@@ -1,6 +1,5 @@
 // CURVE configuration: the `curve` socket option (keys as Z85 text or raw bytes), Zeek's rules
 // for which sockets are CURVE servers or clients (wire.md §2.1), and key-pair generation.
-import type { NodeOptions } from "../cluster/options.js";
 import { ConfigError } from "../errors.js";
 import { type CurveClientKeys, type CurveServerKeys, curveKeyPairRaw, curveMechanism, curvePublicKey } from "./curve.js";
 import type { Mechanism } from "./mechanism.js";
@@ -54,7 +53,13 @@ export function curveKeyPair(): { publicKey: string; secretKey: string } {
   return { publicKey: z85Encode(kp.publicKey), secretKey: z85Encode(kp.secretKey) };
 }
 
-type CurveNodeOptions = Pick<NodeOptions, "curveServerPublickey" | "curveServerSecretkey" | "curveClientPublickey" | "curveClientSecretkey">;
+/** Zeek's four CURVE options (Z85 text, "" when unset), as a plain record: the cluster's NodeOptions is one. */
+export interface CurveNodeOptions {
+  readonly curveServerPublickey: string;
+  readonly curveServerSecretkey: string;
+  readonly curveClientPublickey: string;
+  readonly curveClientSecretkey: string;
+}
 
 /** What Zeek's CURVE settings make of a process's sockets (wire.md §2.1). */
 export interface CurveRoles {

@@ -7,7 +7,7 @@ import type { Socket as NetSocket } from "node:net";
 import { FLAG_MORE, headerSize, writeHeader } from "./frame.js";
 import { type FrameCodec, WRAP_MORE } from "./mechanism.js";
 import { PackedMessage } from "./packed.js";
-import type { OutgoingMessage, Queue } from "./pipe.js";
+import type { OutgoingMessage, Queue } from "./queue.js";
 
 /** Bytes encoded per write when the queue is long. */
 const BATCH_BYTES = 256 * 1024;

@@ -3,98 +3,17 @@
 // HWM). Queues are growable ring buffers, bounded by the HWM checks of their users.
 import type { Connection } from "./connection.js";
 import type { PackedMessage } from "./packed.js";
+import { type OutboundPipe, type OutgoingMessage, type PendingSubscriptions, Queue } from "./queue.js";
 
-/** A ZeroMQ message: its frames. Received frames are views into network buffers. */
-export type Message = Buffer[];
-/**
- * What callers may send: frames as any Uint8Array (Buffers are written without copying when
- * large), or a received PackedMessage forwarded as it is (a proxy's hot path).
- */
-export type OutgoingMessage = ReadonlyArray<Uint8Array> | PackedMessage;
+export { type Message, type OutgoingMessage, PEER_HAS, type PendingSubscriptions, Queue, WANT } from "./queue.js";
 
-/** FIFO ring buffer; O(1) push/shift, no per-item allocation once grown. */
-export class Queue<T> {
-  private items: (T | undefined)[] = new Array<T | undefined>(16);
-  private head = 0;
-  private mask = 15;
-  length = 0;
-
-  push(item: T): void {
-    if (this.length > this.mask) this.grow();
-    this.items[(this.head + this.length) & this.mask] = item;
-    this.length++;
-  }
-
-  shift(): T | undefined {
-    if (this.length === 0) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) & this.mask;
-    this.length--;
-    return item;
-  }
-
-  /** The i-th item from the front (0 = next to shift); caller guarantees i < length. */
-  peek(i: number): T {
-    return this.items[(this.head + i) & this.mask] as T;
-  }
-
-  /** Drops the first n items. */
-  drop(n: number): void {
-    for (let i = 0; i < n; i++) {
-      this.items[this.head] = undefined;
-      this.head = (this.head + 1) & this.mask;
-    }
-    this.length -= n;
-  }
-
-  /** Keeps only the items for which `keep` is true, in order. */
-  retain(keep: (item: T) => boolean): void {
-    const n = this.length;
-    const kept: T[] = [];
-    for (let i = 0; i < n; i++) {
-      const item = this.peek(i);
-      if (keep(item)) kept.push(item);
-    }
-    this.clear();
-    for (const item of kept) this.push(item);
-  }
-
-  clear(): void {
-    this.items = new Array<T | undefined>(16);
-    this.head = 0;
-    this.mask = 15;
-    this.length = 0;
-  }
-
-  private grow(): void {
-    const size = (this.mask + 1) * 2;
-    const next = new Array<T | undefined>(size);
-    for (let i = 0; i < this.length; i++) next[i] = this.items[(this.head + i) & this.mask];
-    this.items = next;
-    this.head = 0;
-    this.mask = size - 1;
-  }
-}
-
-/** PendingSubscriptions state bits: the peer holds the topic (as far as we told it) / it should. */
-export const PEER_HAS = 1;
-export const WANT = 2;
-
-/**
- * Subscription changes an XSUB owes a peer that is not taking them (coalesced per topic, Latin-1
- * key -> PEER_HAS | WANT). An entry whose WANT equals PEER_HAS is deleted at once, so the map
- * never holds more than the topics whose state differs from the peer's: bounded by the distinct
- * topics, never by churn. Written in insertion order once the connection has room.
- */
-export type PendingSubscriptions = Map<string, number>;
 
 /** One peer (or, for a connect endpoint without `immediate`, one endpoint across reconnects). */
-export class Pipe {
+export class Pipe implements OutboundPipe {
   readonly out = new Queue<OutgoingMessage>();
   readonly in = new Queue<PackedMessage>();
   /** The live connection, or null while (re)connecting. */
-  conn: Connection | null = null;
+  conn: Connection<Pipe> | null = null;
   /** Set when a send found this pipe full; cleared (with a "drain" event) once it has room. */
   blocked = false;
   /** Queued for the socket's next flush turn. */

@@ -4,7 +4,7 @@ import { EventEmitter, once } from "node:events";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket as NetSocket, connect as netConnect, createServer } from "node:net";
 import { ConfigError, DecodeError } from "../errors.js";
-import { Connection, type ConnectionOwner } from "./connection.js";
+import { Connection as AnyConnection, type ConnectionOwner } from "./connection.js";
 import { HandshakeError } from "./mechanism.js";
 import { type Endpoint, bindHost, checkFamily, formatEndpoint, parseEndpoint } from "./endpoint.js";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.js";
@@ -12,6 +12,9 @@ import { watchDescriptors } from "./descriptors.js";
 import type { LimitEvent, LimitReason } from "./limits.js";
 import { PackedMessage } from "./packed.js";
 import { type Message, type OutgoingMessage, Pipe } from "./pipe.js";
+
+/** A connection whose pipe is one of ours. */
+type Connection = AnyConnection<Pipe>;
 import type { SocketType } from "./types.js";
 
 /** A pipe flushes inline once this many messages are queued, instead of waiting for the next turn. */
@@ -55,7 +58,7 @@ interface Connector {
   lingerDone: (() => void) | null;
 }
 
-export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements ConnectionOwner {
+export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements ConnectionOwner<Pipe> {
   abstract readonly type: SocketType;
   protected readonly opts: ResolvedOptions;
   /** Attached pipes, in attach order (the round-robin / distribution set). */
@@ -269,7 +272,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
 
   private newConnection(sock: NetSocket, remote: string, asServer: boolean, endpoint: string, connector: Connector | null): Connection {
     const o = this.opts;
-    const conn = new Connection(
+    const conn = new AnyConnection<Pipe>(
       sock,
       remote,
       {

@@ -14,6 +14,7 @@ import { encodeCommand, encodeFrame } from "../../src/transport/frame.js";
 import { CliProc, startBroker, zeekZmq } from "../cli/procs.js";
 import { CLI, ROOT } from "../paths.js";
 import { NULL_GREETING, READY } from "../transport/raw.js";
+import { pollUntil } from "../harness/until.js";
 
 export const WAIT_MS = 20_000;
 
@@ -46,14 +47,8 @@ export async function metric(url: string, name: string, labels: Record<string, s
 }
 
 /** Polls `get` until `ok` holds; for counters and memory, which no event announces. Bounded. */
-export async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = WAIT_MS): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > ms) throw new Error(`${what}: not reached within ${ms} ms (last value ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+export function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = WAIT_MS): Promise<T> {
+  return pollUntil(what, get, ok, ms, 25);
 }
 
 // ---- targets -------------------------------------------------------------------------------

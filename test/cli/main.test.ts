@@ -51,7 +51,7 @@ test("main - the command list names every command; help CMD is CMD --help", () =
 test("main - help options lists every option with its flag, layout key, variable and default", () => {
   const r = run(["help", "options"]);
   assert.equal(r.code, 0);
-  assert.match(r.out, /^  --xpub-sndhwm VALUE\n {6}Send high-water mark .*\n {6}layout: xpub_sndhwm; env: ZEEK_ZMQ_XPUB_SNDHWM; default: 1000$/m);
+  assert.match(r.out, /^ {2}--xpub-sndhwm VALUE\n {6}Send high-water mark .*\n {6}layout: xpub_sndhwm; env: ZEEK_ZMQ_XPUB_SNDHWM; default: 1000$/m);
   assert.match(r.out, /layout: curve_server_secretkey; env: ZEEK_CLUSTER_BACKEND_ZEROMQ_CURVE_SERVER_SECRETKEY;/);
   assert.match(r.out, /layout: log_suffix; env: ZEEK_LOG_SUFFIX; default: `?log/);
 });

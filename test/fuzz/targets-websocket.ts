@@ -52,7 +52,7 @@ function rendered(input: Uint8Array): unknown {
   try {
     parseJson(r.text, FORMAT);
   } catch (e) {
-    throw new Error(`the rendered data message is not readable JSON: ${(e as Error).message}`);
+    throw new Error(`the rendered data message is not readable JSON: ${(e as Error).message}`, { cause: e });
   }
   return r;
 }

@@ -4,6 +4,7 @@ import { once } from "node:events";
 import type * as zmq from "zeromq";
 import type { Message } from "../../src/transport/index.js";
 import type { ZmtpSocket } from "../../src/transport/socket.js";
+import { pollUntil } from "../harness/until.js";
 
 /** Upper bound for any single wait; a failure shows up as a timeout, not a hang. */
 export const WAIT_MS = 5000;
@@ -44,11 +45,7 @@ export async function probe<T>(send: () => unknown, until: Promise<T>, everyMs =
 
 /** Waits (bounded) until `cond()` holds, re-checking every few ms: for states no event announces. */
 export async function until(cond: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await pollUntil(what, cond, (v) => v, ms, 5);
 }
 
 export const hex = (msg: ReadonlyArray<Uint8Array>): string[] => msg.map((f) => Buffer.from(f.buffer, f.byteOffset, f.length).toString("hex"));

@@ -136,7 +136,8 @@ class Reader {
           break;
         }
         case undefined:
-          this.fail("unterminated string", start - 1, "truncated");
+          this.fail("unterminated string", start - 1, "truncated"); // throws: no fall-through
+        // falls through
         default:
           this.fail(`bad escape '\\${String.fromCharCode(e)}'`, this.pos - 2);
       }

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { NodeOptions } from "../../../src/cluster/options.js";
 import { ROOT, TEST_CWD } from "../../paths.js";
+import { pollUntil } from "../../harness/until.js";
 
 export const WAIT_MS = 15_000;
 
@@ -166,12 +167,6 @@ export async function scrape(url: string, name: string): Promise<number> {
 }
 
 /** Polls `get` until `ok` holds (for counters, which no event announces); bounded. */
-export async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = WAIT_MS): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > ms) throw new Error(`${what}: condition not reached within ${ms} ms, last value ${JSON.stringify(v, (_, x) => (typeof x === "bigint" ? String(x) : x))}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = WAIT_MS): Promise<T> {
+  return pollUntil(what, get, ok, ms);
 }
