@@ -65,9 +65,9 @@ function usageMessage(e: Error & { code?: string }, options: FlagConfig): string
     return `unknown flag ${flag}${didYouMean(flag.split("=")[0]!, names)}`;
   }
   const missing = /^Option '(?:-\w, )?(--[^ ]+) <value>' argument missing/.exec(e.message);
-  if (missing) return `${missing[1]} needs a value (values starting with "-" need "=": ${missing[1]}=-1)`;
+  if (missing) return `${missing[1]} needs a value (a value spelled like a flag needs "=": ${missing[1]}=VALUE)`;
   const ambiguous = /^Option '(?:-\w, )?(--[^ ]+)' argument is ambiguous/.exec(e.message);
-  if (ambiguous) return `${ambiguous[1]} needs a value; a value starting with "-" needs "=": ${ambiguous[1]}=VALUE`;
+  if (ambiguous) return `${ambiguous[1]} needs a value; a value spelled like a flag needs "=": ${ambiguous[1]}=VALUE`;
   const positional = /^Unexpected argument '([^']*)'/.exec(e.message);
   if (positional) return `unexpected argument ${JSON.stringify(positional[1])}`;
   const bool = /^Option '(?:-\w, )?(--[^ ]+)' does not take an argument/.exec(e.message);
@@ -75,11 +75,35 @@ function usageMessage(e: Error & { code?: string }, options: FlagConfig): string
   return e.message;
 }
 
+/**
+ * `--opt VALUE` where VALUE starts with "-" but is no flag of the command becomes `--opt=VALUE`:
+ * Z85 keys may start with "-" (and --xpub-sndhwm -1 reads naturally), which parseArgs would
+ * otherwise refuse as ambiguous.
+ */
+function joinDashValues(argv: string[], options: FlagConfig): string[] {
+  const shorts = new Set(Object.values(options).flatMap((o) => (o.short ? [`-${o.short}`] : [])));
+  const isFlag = (a: string) => (a.startsWith("--") ? a.slice(2).split("=")[0]! in options : shorts.has(a.slice(0, 2)));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (a === "--") return out.concat(argv.slice(i));
+    const name = a.startsWith("--") && !a.includes("=") ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === "string" && next?.startsWith("-") && next !== "--" && !isFlag(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 /** node:util parseArgs with strict checking (and -h/--help); every problem becomes a UsageError. */
 export function parseCommand(argv: string[], options: FlagConfig, positionals = false): Parsed {
   const all: FlagConfig = { ...options, help: { type: "boolean", short: "h" } };
   try {
-    const r = parseArgs({ args: argv, options: all, allowPositionals: positionals, strict: true });
+    const r = parseArgs({ args: joinDashValues(argv, all), options: all, allowPositionals: positionals, strict: true });
     return new Parsed(r.values, r.positionals);
   } catch (e) {
     throw new UsageError(usageMessage(e as Error, all));

@@ -10,6 +10,8 @@ import { pathToFileURL } from "node:url";
 import { isEphemeral } from "../cluster/broker.js";
 import { findNode } from "../cluster/layout.js";
 import { ClusterNode } from "../cluster/node.js";
+// A layout node's `websocket:` entry is served by the WebSocket layer (it adds listenWebsocket()).
+import "../websocket/node-hosting.js";
 import { unhonouredOptionWarnings } from "../cluster/options.js";
 import type { NodeScript, NodeScriptContext } from "../cluster/node-script.js";
 import { metricsTargets } from "../cluster/services.js";

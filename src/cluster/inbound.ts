@@ -92,6 +92,12 @@ export class Inbound {
     for (const fail of [...this.probeFails.values()]) fail(e);
   }
 
+  /** Runs discovery again for the subscriptions the XPUB holds (our own link to the peers is intact). */
+  rediscover(): void {
+    const now = Date.now();
+    for (const topic of this.seen.all()) this.discovery?.onSubscription(topic, now);
+  }
+
   private pullXpub(): void {
     for (const msg of this.xpub.receive()) {
       const f = msg[0]!;

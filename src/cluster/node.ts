@@ -29,7 +29,7 @@ import { makeNodeId, nodeTopic, nodeidTopic, readyTopic, roleSubscriptions } fro
 import { NodeHandlers, type StartOptions } from "./node-api.js";
 import { LimitReporter } from "./limit-report.js";
 import { ConfigError } from "../errors.js";
-import type { NodeWebSockets, WebSocketServer, WebSocketServerOptions } from "../websocket/index.js";
+import { nodeStartHooks, type NodeHostContext } from "./node-parts.js";
 
 /** Zeek's Cluster::LOG stream (cluster.log). */
 const CLUSTER_LOG_COLUMNS = z.record({ ts: z.time, node: z.string, message: z.string });
@@ -57,9 +57,10 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
   private embedded: EmbeddedBroker | undefined;
   private logging: StartedNodeLogging | undefined;
   private clusterLog: LogStream<{ ts: number; node: string; message: string }> | undefined;
-  /** Where this node's XPUB and XSUB connect (known once started); WebSocket clients' backends connect there too. */
+  /** Where this node's XPUB and XSUB connect (known once started); hosted parts connect there too. */
   private connectEndpoints: { xpub: string; xsub: string } | undefined;
-  private websockets: NodeWebSockets | undefined;
+  /** Hosted parts (node-parts.ts) to close first. */
+  private readonly partClosers: (() => Promise<void>)[] = [];
 
   /** Throws ConfigError when `cfg.layout` does not name `cfg.name`. */
   constructor(private readonly cfg: ClusterNodeConfig) {
@@ -116,10 +117,26 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
     // Losing the broker (restart, partition, our own freeze) loses every peer: Zeek would never
     // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so
     // node_up comes again once the broker replays the cluster's subscriptions.
+    let xpubLosses = 0;
     this.xpub.on("disconnected", () => {
+      xpubLosses++;
       if (this.state === "closed") return; // our own close, not a lost broker
       inbound.seen.clear();
       this.discovery?.discovery.reset();
+    });
+    // Losing only the XSUB link (the broker timed out our frozen process, say) lost our
+    // subscriptions there: every peer saw node_down for us and greets us again. We drop them too,
+    // and once the XSUB is back greet those our XPUB still sees, so both sides meet again. If the
+    // XPUB link went as well (a broker restart), its replayed subscriptions do that.
+    let rediscoverUnless: number | undefined;
+    this.xsub.on("disconnected", () => {
+      if (this.state === "closed" || this.discovery === undefined) return;
+      this.discovery.discovery.reset();
+      rediscoverUnless = xpubLosses;
+    });
+    this.xsub.on("connected", () => {
+      if (rediscoverUnless === xpubLosses) inbound.rediscover();
+      rediscoverUnless = undefined;
     });
     this.monitor("xsub", this.xsub);
     this.xpub.on("drain", () => this.emit("drain"));
@@ -187,12 +204,7 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
         );
       }
       this.state = "running";
-      // A layout node with `websocket:` options hosts the WebSocket API, as a Zeek manager calling listen_websocket.
-      const ws = this.layout?.nodes.find((n) => n.name === this.name)?.websocket;
-      if (ws !== undefined) {
-        const { websocketOptionsFromObject } = await import("../websocket/index.js");
-        await this.listenWebsocket(websocketOptionsFromObject(ws, `${this.layout!.source}: node "${this.name}"`));
-      }
+      for (const hook of nodeStartHooks()) await hook(this);
       return this;
     } catch (e) {
       await this.close();
@@ -255,17 +267,11 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
     return this.inbound.onloop.length;
   }
 
-  /**
-   * `Cluster::listen_websocket(options)`: serves Zeek's WebSocket API (docs/websocket.md). Each
-   * client becomes its own cluster participant `<node id>-websocket-<n>`; this node raises
-   * Cluster::websocket_client_added/lost and writes them to cluster.log. Listening again with
-   * the same options returns the same server. Call after start().
-   */
-  async listenWebsocket(options: WebSocketServerOptions): Promise<WebSocketServer> {
+  /** @internal What a hosted part (node-parts.ts) may use of this node; after start(). */
+  hostContext(): NodeHostContext {
     const at = this.connectEndpoints;
-    if (at === undefined || this.state === "closed") throw new ConfigError("listen_websocket", `${this.prefix}: call listenWebsocket() after start() and before close()`);
-    const { NodeWebSockets } = await import("../websocket/index.js");
-    this.websockets ??= new NodeWebSockets({
+    if (at === undefined || this.state === "closed") throw new ConfigError("listen_websocket", `${this.prefix}: call this after start() and before close()`);
+    return {
       name: this.name,
       nodeId: this.nodeId,
       options: this.options,
@@ -279,14 +285,19 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
         this.clusterLog.write({ ts: Date.now() / 1000, node: this.name, message });
       },
       report: (kind, message) => this.reporter.report(kind === "warning" ? "reporter_warning" : "reporter_error", message),
-    });
-    return this.websockets.listen(options);
+      onClose: (close) => void this.partClosers.push(close),
+    };
+  }
+
+  /** The layout entry of this node, if any. @internal */
+  layoutEntry(): ClusterLayout["nodes"][number] | undefined {
+    return this.layout?.nodes.find((n) => n.name === this.name);
   }
 
   async close(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
-    await this.websockets?.close();
+    for (const close of this.partClosers.splice(0)) await close();
     clearInterval(this.expiryTimer);
     this.reporter.stop();
     this.inbound.onloop.close();

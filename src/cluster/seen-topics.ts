@@ -31,6 +31,10 @@ export class SeenTopics {
     this.chars += topic.length;
   }
 
+  all(): string[] {
+    return [...this.topics];
+  }
+
   delete(topic: string): void {
     if (this.topics.delete(topic)) this.chars -= topic.length;
   }

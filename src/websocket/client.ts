@@ -16,7 +16,7 @@ import { convertEvent } from "./fast-inbound.js";
 import { decodeDataMessage, decodeSubscriptions, type Refusal } from "./inbound.js";
 import type { AppCounters } from "./metrics.js";
 import { ackText, CLOSE, CLOSE_REASON_PING_TIMEOUT, CLOSE_REASON_SUBSCRIBE_FAILED, closeReasonFor, ERROR, errorText } from "./protocol.js";
-import type { WebSocketServer } from "./server.js";
+import type { SessionServer } from "./session-server.js";
 
 /** Without max_event_queue_size (0) a client is still stalled at this many waiting messages. */
 const HARD_QUEUE_LIMIT = 65536;
@@ -72,7 +72,7 @@ export class ClientSession {
   private resolveDone!: () => void;
 
   constructor(
-    private readonly server: WebSocketServer,
+    private readonly server: SessionServer<ClientSession>,
     private readonly ws: ClientSocket,
     number: number,
     info: { address: string; port: number; path: string; applicationName: string | undefined },

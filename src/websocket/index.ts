@@ -1,4 +1,5 @@
 // Zeek 8.2's WebSocket API: any program joins the cluster over WebSocket with Broker JSON v1.
+import "./node-hosting.js";
 export { NodeWebSockets, type WebSocketHost } from "./host.js";
 export { WebSocketServer, type WebSocketServerEvents } from "./server.js";
 export {

@@ -21,8 +21,9 @@ import { limitHits, ZeroMqMetrics } from "../telemetry/zeek-metrics.js";
 import type { PackedMessage } from "../transport/index.js";
 import { ClientBackend, type BackendEvents } from "./backend.js";
 import { ClientSession, type ClientSocket } from "./client.js";
+import type { SessionServer } from "./session-server.js";
 import { clientAddedMessage, clientLostMessage, WEBSOCKET_CLIENT_ADDED, WEBSOCKET_CLIENT_LOST, type EndpointInfo } from "./events.js";
-import type { WebSocketHost } from "./host.js";
+import type { WebSocketHost } from "./host-context.js";
 import type { Refusal } from "./inbound.js";
 import { WebSocketTelemetry } from "./metrics.js";
 import type { ResolvedWebSocketOptions } from "./options.js";
@@ -90,7 +91,7 @@ export function httpsOptions(tls: NonNullable<ResolvedWebSocketOptions["tls"]>, 
   return options;
 }
 
-export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
+export class WebSocketServer extends EventEmitter<WebSocketServerEvents> implements SessionServer<ClientSession> {
   readonly host: WebSocketHost;
   /** Set once listening: its series are labelled with the real port. */
   telemetry!: WebSocketTelemetry;

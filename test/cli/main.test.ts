@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parseCommand } from "../../src/cli/args.js";
 import { curvePublicKey } from "../../src/transport/curve.js";
 import { z85Decode, z85Encode } from "../../src/transport/z85.js";
 import { CLI, ROOT } from "../paths.js";
@@ -147,6 +148,16 @@ test("main - every command: usage errors are one line plus a --help pointer with
     assert.equal(lines.length, 1, r.err);
     assert.match(lines[0]!, new RegExp(`^zeek-zmq ${args[0]}: \\S`), r.err);
   }
+});
+
+test("main - a flag value may start with \"-\" (Z85 keys do, --linger-ms -1); one spelled like a flag needs \"=\"", () => {
+  const flags = { key: { type: "string" }, "linger-ms": { type: "string" }, verbose: { type: "boolean", short: "v" } } as const;
+  const key = "-" + "x".repeat(39);
+  const p = parseCommand(["--key", key, "--linger-ms", "-1", "-v", "pos"], flags, true);
+  assert.deepEqual([p.string("key"), p.string("linger-ms"), p.flag("verbose"), p.positionals], [key, "-1", true, ["pos"]]);
+  assert.equal(parseCommand(["--key=--verbose"], flags).string("key"), "--verbose");
+  assert.throws(() => parseCommand(["--key", "--verbose"], flags), /^UsageError: --key needs a value; a value spelled like a flag needs "=": --key=VALUE$/);
+  assert.throws(() => parseCommand(["--key", "-v"], flags), /--key needs a value/);
 });
 
 test("main - keygen --env prints export lines a shell reads back exactly (Z85 has $ ( & < >)", () => {

@@ -5,6 +5,8 @@ import { once } from "node:events";
 import WebSocket from "ws";
 import { Broker } from "../../src/cluster/broker.js";
 import { ClusterNode } from "../../src/cluster/node.js";
+// ClusterNode.listenWebsocket() and layout websocket: entries come with the WebSocket layer.
+import "../../src/websocket/node-hosting.js";
 import { defineEvent } from "../../src/codec/broker/typed.js";
 import { z } from "../../src/codec/broker/types.js";
 import { WEBSOCKET_CLIENT_ADDED, WEBSOCKET_CLIENT_LOST, type EndpointInfo } from "../../src/websocket/events.js";

@@ -323,7 +323,7 @@ describe("websocket server - hosting and closing", () => {
       const layout = layoutFromObject({ nodes: { manager2: { type: "manager", websocket: { listen_addr: "127.0.0.1", listen_port: 0, ping_interval: "5 sec" } } } }, "test-layout");
       const node = new ClusterNode({ name: "manager2", layout, options: { ...c.endpoints, runProxyThread: false }, logging: { dir: TEST_CWD } });
       await node.start();
-      const [server] = (node as unknown as { websockets: { list(): import("../../src/websocket/server.js").WebSocketServer[] } }).websockets.list();
+      const [server] = node.websocketServers();
       assert.ok(server);
       const lostEvents: unknown[] = [];
       server.on("websocket_client_lost", (...a) => lostEvents.push(a));
