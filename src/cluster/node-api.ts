@@ -16,6 +16,20 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Waits until `ready(signal)` resolves, within `options`: an abort rejects with the signal's
+ * reason, a timeout with the error `timedOut` describes.
+ */
+export async function readyWithin(ready: (signal?: AbortSignal) => Promise<void>, options: StartOptions, timedOut: (ms: number) => string): Promise<void> {
+  const { timeoutMs, signal } = options;
+  try {
+    await ready(timeoutMs === undefined ? signal : AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]));
+  } catch (e) {
+    if (timeoutMs === undefined || !(e instanceof DOMException && e.name === "TimeoutError") || signal?.aborted) throw e;
+    throw new Error(timedOut(timeoutMs), { cause: e });
+  }
+}
+
 export interface EventsOptions {
   /** Ends the iteration when aborted. */
   signal?: AbortSignal;

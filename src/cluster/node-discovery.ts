@@ -11,6 +11,7 @@ import { Discovery } from "./discovery.js";
 import type { ClusterLayout } from "./layout.js";
 import type { NodeReporter } from "./node-reporter.js";
 import { CLUSTER_HELLO, ZEROMQ_HELLO } from "./node-types.js";
+import { nodeTopic, nodeidTopic, roleSubscriptions } from "./topics.js";
 import type { NodeOptions } from "./options.js";
 import type { Pool } from "./pools.js";
 
@@ -34,6 +35,7 @@ export interface NodeDiscoveryHost {
 /** @internal Discovery as a node runs it. */
 export class NodeDiscovery {
   readonly discovery: Discovery;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly host: NodeDiscoveryHost) {
     const { layout, name, options: o, reporter } = host;
@@ -76,6 +78,20 @@ export class NodeDiscovery {
         },
       },
     );
+  }
+
+  /** Subscribes like a Zeek node of its role and expires unmatched hellos after hello_expiration. */
+  start(subscribe: (prefix: string) => void): void {
+    const { layout, name, nodeId, options: o } = this.host;
+    const topics = layout ? roleSubscriptions(layout, name, nodeId, o) : [nodeidTopic(nodeId, o.nodeidTopicPrefix), nodeTopic(name, o.nodeTopicPrefix)];
+    for (const t of topics) subscribe(t);
+    const every = Math.max(100, Math.min(1000, (o.helloExpiration * 1000) / 4));
+    this.expiryTimer = setInterval(() => this.discovery.expire(Date.now()), every);
+    this.expiryTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.expiryTimer);
   }
 
   /** Feeds a received hello event to discovery; true if `name` was one (handled or refused). */

@@ -1,6 +1,7 @@
 // How a node reports: Zeek's reporter_warning / reporter_error (events, or stderr when nobody
 // listens), and the limits a peer hits (counted by reason, warned once, rate-limited).
-import { Warnings } from "../printable.js";
+import type { DecodeError } from "../errors.js";
+import { printable, quoted, Warnings } from "../printable.js";
 import type { Counter, MetricsRegistry } from "../telemetry/registry.js";
 import { limitHits } from "../telemetry/zeek-metrics.js";
 
@@ -59,5 +60,24 @@ export class NodeReporter {
     if (c === undefined) this.limitCounters.set(reason, (c = limitHits(this.registry, reason)));
     c.value++;
     this.peerWarnings.once(`limit:${reason}`, () => `${message()}; further ones are only counted in zeek_zmq_limit_hits_total{reason="${reason}"}`);
+  }
+
+  /** An undecodable message (counted by the caller). Every string in it is the peer's: escaped, rate-limited. */
+  undecodable(topic: string, format: string, sender: Buffer, e: DecodeError): void {
+    this.peerWarnings.always(
+      () => `dropped undecodable ${printable(format, 40)} message on ${quoted(topic, 128)} from sender ${quoted(sender.toString("utf8"), 128)}: ${printable(e.message, 256)} (all are counted in zeek_cluster_zeromq_msg_errors_total)`,
+    );
+  }
+
+  /** A handler threw; `name` is the event's name or the topic, which a peer may have chosen: escaped. */
+  handlerFailed(name: string, e: unknown): void {
+    this.report("reporter_error", `handler for ${printable(name, 256)} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
+
+  /** Warns once per metric family that reached its cap of series (Cluster::Telemetry::core_metrics VERBOSE). */
+  watchSeriesCap(maxMetricSeries: number): void {
+    this.registry.onSeriesLimit((family) =>
+      this.peerWarnings.once(`series:${family}`, () => `metric ${family} reached its cap of series (max_metric_series ${maxMetricSeries} for core_metrics VERBOSE, 10000 otherwise): further topics/event names count in its "__overflow__" series and in zeek_zmq_limit_hits_total{reason="max_metric_series"}`),
+    );
   }
 }

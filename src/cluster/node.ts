@@ -1,40 +1,36 @@
-// A cluster node of Zeek's ZeroMQ backend: its XPUB connects to the broker's XSUB (publishing
-// 4-part messages, seeing every subscription in the cluster), its XSUB to the broker's XPUB
-// (subscribing, receiving). The node composes its parts: the dispatcher (handlers, inbound hot
-// path), discovery, monitoring, the reporter, logging (logging-wiring) and the embedded broker.
+// A cluster node of Zeek's ZeroMQ backend, composed of its parts: the links to the broker
+// (broker-link), the handlers and their dispatcher (node-api), publishing (node-publishing),
+// what arrives (inbound), discovery, the reporter, logging (logging-wiring), the embedded broker
+// and hosted parts such as the WebSocket API (node-parts).
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
 import type { ZeekEvent } from "../codec/broker/event.js";
-import type { EventDecl } from "../codec/broker/typed.js";
 import { z } from "../codec/broker/types.js";
-import { printable, quoted } from "../printable.js";
-import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
-import type { MetricsRegistry } from "../telemetry/registry.js";
-import { curveKeysFrom, XPub, XSub, type PackedMessage } from "../transport/index.js";
-import type { DecodeError } from "../errors.js";
+import { ConfigError, type DecodeError } from "../errors.js";
 import type { Log, LogReceiver, LogSender, LogStream } from "../logging/index.js";
-import { startNodeLogging, type StartedNodeLogging } from "./logging-wiring.js";
+import type { MetricsRegistry } from "../telemetry/registry.js";
+import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
+import type { PackedMessage } from "../transport/index.js";
+import { BrokerLink } from "./broker-link.js";
 import type { BrokerThread } from "./broker-thread.js";
-import { Inbound } from "./inbound.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker.js";
-import type { HrwKey } from "./hrw.js";
+import { Inbound } from "./inbound.js";
 import { findNode, type ClusterLayout, type PoolType } from "./layout.js";
-import { monitorSocket } from "./monitoring.js";
+import { startNodeLogging, type StartedNodeLogging } from "./logging-wiring.js";
+import { readyWithin, type StartOptions } from "./node-api.js";
 import { NodeDiscovery } from "./node-discovery.js";
-import { NodeReporter } from "./node-reporter.js";
-import type { ClusterNodeConfig, EventFormat, MonitoringEvent } from "./node-types.js";
-import { Publisher } from "./publisher.js";
-import { DEBUG_THREAD, DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
-import { defaultPools, type Pool } from "./pools.js";
-import { makeNodeId, nodeTopic, nodeidTopic, readyTopic, roleSubscriptions } from "./topics.js";
-import { NodeHandlers, type StartOptions } from "./node-api.js";
-import { LimitReporter } from "./limit-report.js";
-import { ConfigError } from "../errors.js";
 import { nodeStartHooks, type NodeHostContext } from "./node-parts.js";
+import { NodePublishing } from "./node-publishing.js";
+import { NodeReporter } from "./node-reporter.js";
+import type { ClusterNodeConfig, EventFormat } from "./node-types.js";
+import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
+import { defaultPools, type Pool } from "./pools.js";
+import { Publisher } from "./publisher.js";
+import { makeNodeId, readyTopic } from "./topics.js";
 
 /** Zeek's Cluster::LOG stream (cluster.log). */
 const CLUSTER_LOG_COLUMNS = z.record({ ts: z.time, node: z.string, message: z.string });
 
-export class ClusterNode extends NodeHandlers implements AsyncDisposable {
+export class ClusterNode extends NodePublishing implements AsyncDisposable {
   readonly name: string;
   readonly nodeId: string;
   readonly options: NodeOptions;
@@ -44,15 +40,15 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
   readonly pools: Readonly<Record<PoolType, Pool>> | undefined;
   readonly eventFormat: EventFormat;
   private readonly layout: ClusterLayout | undefined;
-  private readonly xpub: XPub;
-  private readonly xsub: XSub;
-  private readonly prefix: string;
-  private readonly publisher: Publisher;
+  private readonly link: BrokerLink;
+  /** @internal */
+  protected readonly prefix: string;
+  /** @internal */
+  protected readonly publisher: Publisher;
   private readonly inbound: Inbound;
   private readonly reporter: NodeReporter;
   private readonly discovery: NodeDiscovery | undefined;
   private readyCounter = 0;
-  private expiryTimer: NodeJS.Timeout | undefined;
   private state: "new" | "starting" | "running" | "closed" = "new";
   private embedded: EmbeddedBroker | undefined;
   private logging: StartedNodeLogging | undefined;
@@ -78,16 +74,26 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
     const reporter = (this.reporter = new NodeReporter(this.prefix, this, this.registry));
     // Zeek's Cluster::Telemetry::core_metrics (default {INFO}); VERBOSE series are capped.
     this.telemetry = new ClusterTelemetry(this.registry, { info: o.coreMetrics.includes("INFO"), verbose: o.coreMetrics.includes("VERBOSE"), maxSeries: o.maxMetricSeries });
-    this.registry.onSeriesLimit((family) =>
-      reporter.peerWarnings.once(`series:${family}`, () => `metric ${family} reached its cap of series (max_metric_series ${o.maxMetricSeries} for core_metrics VERBOSE, 10000 otherwise): further topics/event names count in its "__overflow__" series and in zeek_zmq_limit_hits_total{reason="max_metric_series"}`),
-    );
-    const curve = curveKeysFrom(o).client;
-    const hb = { heartbeatInterval: o.heartbeatIntervalMs, heartbeatTimeout: o.heartbeatTimeoutMs, ...(curve ? { curve } : {}) };
-    this.xpub = new XPub({ verbose: true, noDrop: o.connectXpubNodrop, sendHighWaterMark: o.xpubSndhwm, linger: o.lingerMs, ipv6: o.ipv6, ...hb });
-    // XSUB forces linger 0 in libzmq; subscriptions are replayed after reconnects.
-    this.xsub = new XSub({ receiveHighWaterMark: o.xsubRcvhwm, linger: 0, ipv6: o.ipv6, ...hb });
+    reporter.watchSeriesCap(o.maxMetricSeries);
+    const link = (this.link = new BrokerLink(o, this.registry, this.prefix, {
+      monitoring: (ev) => this.emit("monitoring_event", ev),
+      fatal: (m) => this.fatal(m),
+      warn: (m) => reporter.warn(m),
+      // Losing the broker (restart, partition, our own freeze) loses every peer: Zeek would never
+      // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so
+      // node_up comes again once the broker replays the cluster's subscriptions.
+      xpubLost: () => {
+        this.inbound.seen.clear();
+        this.discovery?.discovery.reset();
+      },
+      // Only the XSUB link went (the broker timed out our frozen process, say): every peer saw
+      // node_down for us and greets us again; we drop them too and, once back, greet those our
+      // XPUB still sees, so both sides meet again.
+      xsubLost: () => this.discovery?.discovery.reset(),
+      xsubBackAlone: () => this.inbound.rediscover(),
+    }));
     this.pools = cfg.layout ? defaultPools(cfg.layout, cfg.name, o.nodeTopicPrefix) : undefined;
-    this.publisher = new Publisher(idFrame, this.eventFormat, this.xpub, this.metrics, this.telemetry, (m) => reporter.warn(m));
+    this.publisher = new Publisher(idFrame, this.eventFormat, link.xpub, this.metrics, this.telemetry, (m) => reporter.warn(m));
     if (cfg.discovery ?? cfg.layout !== undefined)
       this.discovery = new NodeDiscovery({
         name: this.name,
@@ -99,47 +105,18 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
         reporter,
         msgErrors: this.metrics.msgErrors,
         publish: (topic, decl, args) => this.publish(topic, decl, args),
-        clusterLog: (message) => this.clusterLog?.write({ ts: Date.now() / 1000, node: this.name, message }),
+        clusterLog: (message) => this.clusterLine(message),
         nodeUp: (n, id) => this.emit("node_up", n, id),
         nodeDown: (n, id) => this.emit("node_down", n, id),
       });
     const dispatcher = this.dispatcher;
-    const inbound = (this.inbound = new Inbound(this.xpub, this.xsub, idFrame, o, this.prefix, this.metrics, reporter, this.discovery?.discovery, {
+    const inbound = (this.inbound = new Inbound(link.xpub, link.xsub, idFrame, o, this.prefix, this.metrics, reporter, this.discovery?.discovery, {
       subscription: (topic) => this.emit("subscription", topic),
       unsubscription: (topic) => this.emit("unsubscription", topic),
       dispatch: (msg) => dispatcher.dispatch(msg),
     }));
     this.registry.callbackGauge("zeek_zmq_onloop_queue_length", "Received events waiting in the onloop queue for their handlers", () => inbound.onloop.length);
-    this.monitor("xpub", this.xpub);
-    const limits = new LimitReporter(this.registry, (line) => reporter.warn(line));
-    limits.watch("xpub", this.xpub);
-    limits.watch("xsub", this.xsub);
-    // Losing the broker (restart, partition, our own freeze) loses every peer: Zeek would never
-    // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so
-    // node_up comes again once the broker replays the cluster's subscriptions.
-    let xpubLosses = 0;
-    this.xpub.on("disconnected", () => {
-      xpubLosses++;
-      if (this.state === "closed") return; // our own close, not a lost broker
-      inbound.seen.clear();
-      this.discovery?.discovery.reset();
-    });
-    // Losing only the XSUB link (the broker timed out our frozen process, say) lost our
-    // subscriptions there: every peer saw node_down for us and greets us again. We drop them too,
-    // and once the XSUB is back greet those our XPUB still sees, so both sides meet again. If the
-    // XPUB link went as well (a broker restart), its replayed subscriptions do that.
-    let rediscoverUnless: number | undefined;
-    this.xsub.on("disconnected", () => {
-      if (this.state === "closed" || this.discovery === undefined) return;
-      this.discovery.discovery.reset();
-      rediscoverUnless = xpubLosses;
-    });
-    this.xsub.on("connected", () => {
-      if (rediscoverUnless === xpubLosses) inbound.rediscover();
-      rediscoverUnless = undefined;
-    });
-    this.monitor("xsub", this.xsub);
-    this.xpub.on("drain", () => this.emit("drain"));
+    link.xpub.on("drain", () => this.emit("drain"));
   }
 
   /** The embedded broker (run_proxy_thread), once started. */
@@ -178,31 +155,18 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
         this.emit("broker", this.embedded.endpoints);
       }
       this.logging = await startNodeLogging({ node: this, config: this.cfg.logging ?? {}, layout: this.layout, report: (m) => this.reporter.warn(m) });
-      if (this.logging.sender?.socket) this.monitor("log-push", this.logging.sender.socket);
-      if (this.discovery) this.clusterLog = this.logging.log.createStream({ id: "Cluster::LOG", columns: CLUSTER_LOG_COLUMNS, path: "cluster" });
+      if (this.logging.sender?.socket) this.link.monitor("log-push", this.logging.sender.socket);
+      if (this.discovery) this.clusterLine(undefined);
       this.reporter.start();
-      const connectXpub = this.embedded?.connectXpub ?? o.connectXpubEndpoint;
-      const connectXsub = this.embedded?.connectXsub ?? o.connectXsubEndpoint;
-      this.connectEndpoints = { xpub: connectXpub, xsub: connectXsub };
-      this.xpub.connect(connectXpub);
-      this.xsub.connect(connectXsub);
-      if (this.discovery) {
-        const topics = this.layout ? roleSubscriptions(this.layout, this.name, this.nodeId, o) : [nodeidTopic(this.nodeId, o.nodeidTopicPrefix), nodeTopic(this.name, o.nodeTopicPrefix)];
-        for (const t of topics) this.subscribe(t);
-        const every = Math.max(100, Math.min(1000, (o.helloExpiration * 1000) / 4));
-        this.expiryTimer = setInterval(() => this.discovery!.discovery.expire(Date.now()), every);
-        this.expiryTimer.unref();
-      }
-      const signal = options.timeoutMs === undefined ? options.signal : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])]);
-      try {
-        await this.ready(signal);
-      } catch (e) {
-        if (!(e instanceof DOMException && e.name === "TimeoutError") || options.signal?.aborted) throw e;
-        throw new Error(
-          `${this.prefix}: not ready to publish after ${options.timeoutMs} ms: no broker answered at connect_xpub_endpoint ${connectXpub} / connect_xsub_endpoint ${connectXsub}. Start the broker (zeek-zmq broker) or set run_proxy_thread, and check the endpoints.`,
-          { cause: e },
-        );
-      }
+      const at = (this.connectEndpoints = { xpub: this.embedded?.connectXpub ?? o.connectXpubEndpoint, xsub: this.embedded?.connectXsub ?? o.connectXsubEndpoint });
+      this.link.connect(at.xpub, at.xsub);
+      this.discovery?.start((t) => this.subscribe(t));
+      await readyWithin(
+        (signal) => this.ready(signal),
+        options,
+        (ms) =>
+          `${this.prefix}: not ready to publish after ${ms} ms: no broker answered at connect_xpub_endpoint ${at.xpub} / connect_xsub_endpoint ${at.xsub}. Start the broker (zeek-zmq broker) or set run_proxy_thread, and check the endpoints.`,
+      );
       this.state = "running";
       for (const hook of nodeStartHooks()) await hook(this);
       return this;
@@ -231,31 +195,6 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
     return this.inbound.probe(readyTopic(this.options.internalTopicPrefix, this.nodeId, ++this.readyCounter), signal);
   }
 
-  /**
-   * `Cluster::publish(topic, event, args...)`. Returns false when the XPUB is at its high-water
-   * mark (the event is dropped and counted in zeek_cluster_zeromq_xpub_drops_total).
-   */
-  publish<A extends readonly unknown[]>(topic: string, decl: EventDecl<A>, args: A): boolean {
-    return this.publisher.send(topic, decl as EventDecl<readonly unknown[]>, args);
-  }
-
-  /** Publishes a self-describing event (as publish() does a typed one). */
-  publishEvent(topic: string, event: ZeekEvent): boolean {
-    return this.publisher.send(topic, undefined, event);
-  }
-
-  /** `Cluster::publish_hrw(pool, key, ...)`: to the pool member rendezvous hashing picks for `key`. */
-  publishHrw<A extends readonly unknown[]>(pool: PoolType, key: HrwKey, decl: EventDecl<A>, args: A): boolean {
-    const topic = this.pool(pool).hrw(key);
-    return topic === "" ? false : this.publish(topic, decl, args);
-  }
-
-  /** `Cluster::publish_rr(pool, key, ...)`: round-robin over the pool's live members, per key. */
-  publishRr<A extends readonly unknown[]>(pool: PoolType, key: string, decl: EventDecl<A>, args: A): boolean {
-    const topic = this.pool(pool).rr(key);
-    return topic === "" ? false : this.publish(topic, decl, args);
-  }
-
   /** Names of the nodes that are up, with their ids. */
   nodesUp(): Map<string, string> {
     const d = this.discovery?.discovery;
@@ -280,10 +219,7 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
       brokerEndpoints: () => at,
       declaration: (name) => this.dispatcher.declaration(name),
       raise: (decl, args) => this.dispatcher.raise(decl, args),
-      clusterLog: (message) => {
-        this.clusterLog ??= this.log.createStream({ id: "Cluster::LOG", columns: CLUSTER_LOG_COLUMNS, path: "cluster" });
-        this.clusterLog.write({ ts: Date.now() / 1000, node: this.name, message });
-      },
+      clusterLog: (message) => this.clusterLine(message),
       report: (kind, message) => this.reporter.report(kind === "warning" ? "reporter_warning" : "reporter_error", message),
       onClose: (close) => void this.partClosers.push(close),
     };
@@ -298,12 +234,13 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
     if (this.state === "closed") return;
     this.state = "closed";
     for (const close of this.partClosers.splice(0)) await close();
-    clearInterval(this.expiryTimer);
+    this.link.beginClose();
+    this.discovery?.stop();
     this.reporter.stop();
     this.inbound.onloop.close();
     this.inbound.failProbes(new Error(`${this.prefix}: closed before it was ready to publish`));
     this.emit("closed");
-    await Promise.all([this.xpub.close(), this.xsub.close(), this.logging?.close()]);
+    await Promise.all([this.link.close(), this.logging?.close()]);
     await this.embedded?.thread.close();
   }
 
@@ -317,12 +254,10 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
     this.telemetry.onIncomingEvent(topic, name);
   }
 
-  /** @internal Hostile peers must not flood stderr (rate-limited) nor forge lines (every peer string escaped). */
+  /** @internal */
   protected undecodable(topic: string, format: string, sender: Buffer, e: DecodeError): void {
     this.metrics.msgErrors.value++;
-    this.reporter.peerWarnings.always(
-      () => `dropped undecodable ${printable(format, 40)} message on ${quoted(topic, 128)} from sender ${quoted(sender.toString("utf8"), 128)}: ${printable(e.message, 256)} (all are counted in zeek_cluster_zeromq_msg_errors_total)`,
-    );
+    this.reporter.undecodable(topic, format, sender, e);
   }
 
   /** @internal */
@@ -336,22 +271,10 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
     this.reporter.peerWarnings.once(`events:${name}`, () => `events(${name}): the loop falls behind, ${max} events wait; further ones are dropped and counted in zeek_cluster_zeromq_onloop_drops_total`);
   }
 
-  private pool(type: PoolType): Pool {
-    const p = this.pools?.[type];
-    if (!p) throw new Error(`${this.prefix}: pools need a layout that names this node`);
-    return p;
-  }
-
-  /** Forwards a socket's monitoring events; a misconfiguration (bad CURVE keys, wrong peer) is fatal. */
-  private monitor(socket: MonitoringEvent["socket"], sock: XPub | XSub | NonNullable<LogSender["socket"]>): void {
-    monitorSocket(socket, sock, {
-      event: (ev) => {
-        if (this.options.debugFlags & DEBUG_THREAD) process.stderr.write(`${this.prefix} monitor: ${JSON.stringify(ev)}\n`);
-        this.emit("monitoring_event", ev);
-      },
-      fatal: (m) => this.fatal(m),
-      warn: (m) => this.reporter.warn(m),
-    });
+  /** A line of Zeek's cluster.log (Cluster::LOG); without a message, creates the stream only. */
+  private clusterLine(message: string | undefined): void {
+    this.clusterLog ??= this.log.createStream({ id: "Cluster::LOG", columns: CLUSTER_LOG_COLUMNS, path: "cluster" });
+    if (message !== undefined) this.clusterLog.write({ ts: Date.now() / 1000, node: this.name, message });
   }
 
   private fatal(message: string): void {
@@ -361,9 +284,9 @@ export class ClusterNode extends NodeHandlers implements AsyncDisposable {
     void this.close();
   }
 
-  /** @internal `name` is the event's name or the topic, which a peer may have chosen: escaped. */
+  /** @internal */
   protected handlerFailed(name: string, e: unknown): void {
-    this.reporter.report("reporter_error", `handler for ${printable(name, 256)} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    this.reporter.handlerFailed(name, e);
   }
 }
 

@@ -3,14 +3,15 @@
 // CPU time and virtual memory, and zeek-zmq's version. Read at scrape time from the process and,
 // on Linux, /proc (as Zeek's telemetry does); every process serving /metrics registers them.
 import { readdirSync, readFileSync } from "node:fs";
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
+import { LoopLagSampler } from "./loop-lag.js";
 import type { MetricsRegistry } from "./registry.js";
 import { ZEEK_ZMQ_VERSION } from "./version.js";
 
-/** Event-loop delay sampling interval; the histogram records each interval, so this is subtracted. */
+/** Event-loop lag sampling interval. */
 const LOOP_RESOLUTION_MS = 10;
 
-let loop: IntervalHistogram | undefined;
+let loop: LoopLagSampler | undefined;
 
 // A scrape renders families in registration order: the first metric of a group takes the reading
 // the others of the group share (so user + system = total, and the lag window is reset once).
@@ -32,11 +33,7 @@ function readHeap(): number {
 }
 
 function readLag(): number {
-  const h = loop;
-  // The histogram records whole sampling intervals: the lag is what exceeds the interval.
-  const of = (ns: number): number => (Number.isFinite(ns) && ns > 0 ? Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS) / 1000 : 0);
-  lag = h && h.count > 0 ? { mean: of(h.mean), p99: of(h.percentile(99)), max: of(h.max) } : { mean: 0, p99: 0, max: 0 };
-  h?.reset();
+  lag = loop?.take() ?? { mean: 0, p99: 0, max: 0 };
   return lag.mean;
 }
 
@@ -82,10 +79,7 @@ const LINUX = process.platform === "linux";
  * nodejs_external_memory_bytes and zeek_zmq_version_info{version} 1.
  */
 export function registerProcessMetrics(registry: MetricsRegistry): void {
-  if (loop === undefined) {
-    loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-    loop.enable(); // its timer does not keep the process alive
-  }
+  loop ??= new LoopLagSampler(LOOP_RESOLUTION_MS); // its timer does not keep the process alive
   registry.callbackCounter("process_cpu_seconds", "Total user and system CPU time spent in seconds.", readCpu);
   registry.callbackCounter("process_cpu_user_seconds", "Total user CPU time spent", () => cpu.user);
   registry.callbackCounter("process_cpu_system_seconds", "Total system CPU time spent", () => cpu.system);
