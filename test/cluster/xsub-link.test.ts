@@ -57,7 +57,7 @@ test("xsub link - only the XSUB link drops: both sides see node_down, then node_
   const layout = layoutFromObject({ nodes: { manager: { type: "manager" }, "worker-1": { type: "worker" } } }, "test layout");
   const warnings: string[] = [];
   const node = (name: string, xsub: string) => {
-    const n = new ClusterNode({ name, layout, options: { connectXpubEndpoint: ep.xsub, connectXsubEndpoint: xsub } });
+    const n = new ClusterNode({ name, layout, options: { connectXpubEndpoint: ep.xsub, connectXsubEndpoint: xsub }, logging: { consumer: false } });
     n.on("reporter_warning", (msg) => void warnings.push(`${name}: ${msg}`));
     return n;
   };
