@@ -15,7 +15,7 @@ export {
   encodeJsonEvent,
 } from "./codec/broker/json.js";
 export { z, parseType, parseSignature, typeName, type ZType, type Typed, type JsOf, type PortText, type PatternValue } from "./codec/broker/types.js";
-export { defineEvent, eventFromSignature, readEventName, EventDecl, type EncodeEventOptions } from "./codec/broker/typed.js";
+export { defineEvent, eventFromSignature, readEventName, EventDecl, type EncodeEventOptions, type SignatureArgs } from "./codec/broker/typed.js";
 export { toData, fromData } from "./codec/broker/convert.js";
 
 // Zeek log batches.
