@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ClusterNode } from "../src/cluster/node.js";
-import { layoutFromObject } from "../src/cluster/layout.js";
+import { layoutFromObject, type LayoutDocument, type LayoutNodeEntry } from "../src/cluster/layout.js";
 import { DEFAULT_NODE_OPTIONS } from "../src/cluster/options.js";
 import { defineEvent } from "../src/codec/broker/typed.js";
 import { z } from "../src/codec/broker/types.js";
@@ -28,8 +28,8 @@ function flag(args: string[], name: string, def: number): number {
   return i >= 0 ? Number(args[i + 1]) : def;
 }
 
-function layoutDoc(n: number): Record<string, unknown> {
-  const nodes: Record<string, unknown> = { manager: { type: "manager" } };
+function layoutDoc(n: number): LayoutDocument {
+  const nodes: Record<string, LayoutNodeEntry> = { manager: { type: "manager" } };
   for (let i = 1; i < n; i++) nodes[`worker-${i}`] = { type: "worker" };
   return { nodes };
 }

@@ -15,7 +15,7 @@ export {
   encodeJsonEvent,
 } from "./codec/broker/json.js";
 export { z, parseType, parseSignature, typeName, type ZType, type Typed, type JsOf, type PortText, type PatternValue } from "./codec/broker/types.js";
-export { defineEvent, eventFromSignature, readEventName, EventDecl, type EncodeEventOptions } from "./codec/broker/typed.js";
+export { defineEvent, eventFromSignature, readEventName, EventDecl, type EncodeEventOptions, type SignatureArgs } from "./codec/broker/typed.js";
 export { toData, fromData } from "./codec/broker/convert.js";
 
 // Zeek log batches.
@@ -27,7 +27,22 @@ export { formatJsonLogRecord } from "./logging/format/json.js";
 export { ClusterNode, ZEROMQ_HELLO, CLUSTER_HELLO, type ClusterNodeConfig, type ClusterNodeEvents, type AnyEventHandler, type EventFormat } from "./cluster/node.js";
 export { Broker, type BrokerOptions } from "./cluster/broker.js";
 export { startBrokerThread, type BrokerThread } from "./cluster/broker-thread.js";
-export { loadLayout, parseLayout, layoutFromObject, connectLogEndpoints, listenLogEndpoint, type ClusterLayout, type ClusterNode as ClusterLayoutNode, type NodeType, type PoolType } from "./cluster/layout.js";
+export {
+  loadLayout,
+  parseLayout,
+  layoutFromObject,
+  connectLogEndpoints,
+  listenLogEndpoint,
+  type ClusterLayout,
+  type ClusterNode as ClusterLayoutNode,
+  type NodeType,
+  type PoolType,
+  type LayoutDocument,
+  type LayoutNodeEntry,
+  type LayoutOptions,
+  type LayoutPort,
+  type LayoutNodeType,
+} from "./cluster/layout.js";
 export { resolveOptions, DEFAULT_NODE_OPTIONS, OPTION_SPECS, OptionError, optionSpec, type NodeOptions, type OptionSpec, type OptionSources } from "./cluster/options.js";
 export { nodeTopic, nodeidTopic, makeNodeId, ROLE_TOPICS, POOL_TOPICS } from "./cluster/topics.js";
 export { Pool } from "./cluster/pools.js";

@@ -9,6 +9,7 @@ import { ConfigError } from "../errors.js";
 import { didYouMean } from "../suggest.js";
 import { type BrokerAddress, type ClusterLayout, type ClusterNode, fail, NODE_TYPES, type NodeType, validateLayout } from "./layout-model.js";
 import { parseNodeCfg } from "./node-cfg.js";
+import type { NodeOptions } from "./option-specs.js";
 
 export { type BrokerAddress, type ClusterLayout, type ClusterNode, NODE_TYPES, type NodeType, validateLayout } from "./layout-model.js";
 
@@ -25,6 +26,71 @@ export function parsePort(value: unknown, source: string, what: string): number 
   return n;
 }
 
+// ---- the JSON/YAML layout document, as TypeScript sees it ----
+
+/** A port as Zeek writes it (`27832/tcp`), as text, or a plain integer. */
+export type LayoutPort = number | `${number}` | `${number}/tcp`;
+
+/** A node's role: `worker`, Zeek's `WORKER` or `Cluster::WORKER` (any case at run time). */
+export type LayoutNodeType = NodeType | Uppercase<NodeType> | `Cluster::${Uppercase<NodeType>}`;
+
+/** One node of a layout document (Zeek's and zeekctl's spellings of a key are both accepted). */
+export type LayoutNodeEntry = {
+  /** Zeek's `$ip`, or a host name. @default "127.0.0.1" */
+  readonly host?: string;
+  readonly ip?: string;
+  /** Zeek's `$p`: on loggers (and the manager when it is the logger) the PULL port. */
+  readonly port?: LayoutPort;
+  readonly p?: LayoutPort;
+  /** This node's Prometheus port. */
+  readonly metricsPort?: LayoutPort;
+  readonly metrics_port?: LayoutPort;
+  /** zeekctl's `interface=` (workers); informational. */
+  readonly interface?: string;
+  /** Workers only: expands into `NAME-1` ... `NAME-N`. */
+  readonly lbProcs?: number;
+  readonly lb_procs?: number;
+  /** The node serves the web console on `ADDR:PORT`. */
+  readonly web?: `${string}:${number}`;
+  /**
+   * The node hosts Zeek's WebSocket API with these `Cluster::WebSocketServerOptions`, in Zeek's
+   * or camelCase spelling (`{ listen_port: 27759 }`); checked when the node starts.
+   */
+  readonly websocket?: Readonly<Record<string, unknown>>;
+  /** In a list of nodes, the node's name; in a map, the map key is. */
+  readonly name?: string;
+} & ({ readonly type: LayoutNodeType } | { readonly node_type: LayoutNodeType });
+
+type SnakeCase<S extends string, Acc extends string = ""> = S extends `${infer C}${infer R}` ? SnakeCase<R, `${Acc}${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}`> : Acc;
+type KebabCase<S extends string> = S extends `${infer A}_${infer B}` ? KebabCase<`${A}-${B}`> : S;
+/** What a layout may give for an option whose value is of type T (the parsers also read text). */
+type LayoutOptionValue<T> = [T] extends [boolean] ? boolean | string : [T] extends [number | undefined] ? number | string : [T] extends [string] ? T : [T] extends [readonly string[]] ? string | readonly string[] : never;
+
+/**
+ * A layout's `options:`: every node option under Zeek's name (`xpub_sndhwm`), its camelCase TS
+ * key (`xpubSndhwm`) or its flag name (`xpub-sndhwm`); values as in a JSON/YAML file (numbers,
+ * booleans, text such as "T" or "10 sec", lists).
+ */
+export type LayoutOptions = {
+  readonly [K in keyof NodeOptions as K | SnakeCase<K> | KebabCase<SnakeCase<K>>]?: LayoutOptionValue<NodeOptions[K]>;
+};
+
+/**
+ * A JSON/YAML cluster layout (what `zeek-zmq cluster FILE` reads), e.g.
+ * `{ nodes: { manager: { type: "manager" }, "worker-1": { type: "worker", interface: "eth0" } } }`.
+ */
+export interface LayoutDocument {
+  /** A map name -> node (like Zeek's `Cluster::nodes`) or a list of nodes with `name`. */
+  readonly nodes: Readonly<Record<string, LayoutNodeEntry>> | readonly (LayoutNodeEntry & { readonly name: string })[];
+  /** Zeek's `Cluster::manager_is_logger`. @default true */
+  readonly managerIsLogger?: boolean;
+  readonly manager_is_logger?: boolean;
+  /** Where the central XPUB/XSUB broker listens (nodes connect there). */
+  readonly broker?: { readonly host?: string; readonly xpubPort: LayoutPort; readonly xsubPort: LayoutPort };
+  /** Node options for every node of the layout. */
+  readonly options?: LayoutOptions;
+}
+
 const NODE_KEYS = new Set(["type", "node_type", "host", "ip", "port", "p", "metricsPort", "metrics_port", "interface", "name", "lbProcs", "lb_procs", "web", "websocket"]);
 
 function nodeTypeOf(value: unknown, source: string, where: string): NodeType {
@@ -34,12 +100,18 @@ function nodeTypeOf(value: unknown, source: string, where: string): NodeType {
 }
 
 /**
- * Builds a layout from a parsed JSON/YAML document:
+ * Builds a layout from a layout document (see LayoutDocument):
  * `{ managerIsLogger?, broker?: {host, xpubPort, xsubPort}, options?: {...}, nodes }` where `nodes`
  * is a map name -> entry (like `Cluster::nodes`) or a list of entries with `name`. An entry has
- * `type`, `host` (or `ip`), optional `port` (or `p`), `metricsPort`, `interface`, `lbProcs`.
+ * `type`, `host` (or `ip`), optional `port` (or `p`), `metricsPort`, `interface`, `lbProcs`,
+ * `web`, `websocket`. Checked at run time too; `source` names the layout in errors.
  */
-export function layoutFromObject(doc: unknown, source: string): ClusterLayout {
+export function layoutFromObject(doc: LayoutDocument, source = "layout"): ClusterLayout {
+  return layoutFromDocument(doc, source);
+}
+
+/** @internal layoutFromObject for a document nothing vouches for (parsed from a file): every part is checked. */
+export function layoutFromDocument(doc: unknown, source: string): ClusterLayout {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) fail(source, "a layout must be an object with a `nodes` entry");
   const d = doc as Record<string, unknown>;
   const topKeys = ["nodes", "managerIsLogger", "manager_is_logger", "broker", "options"];
@@ -130,7 +202,7 @@ export function parseLayout(text: string, source: string, format?: "json" | "yam
   } catch (err) {
     fail(source, `not valid ${fmt.toUpperCase()}: ${(err as Error).message}`);
   }
-  return layoutFromObject(doc, source);
+  return layoutFromDocument(doc, source);
 }
 
 /** Reads and parses a layout file. */

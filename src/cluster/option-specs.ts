@@ -11,7 +11,7 @@
 // (`npm run docs:options`) follow.
 import { parseEndpoint } from "../transport/endpoint.js";
 import { DEFAULTS as SOCKET_DEFAULTS } from "../transport/options.js";
-import { DEFAULT_INTERNAL_TOPIC_PREFIX, DEFAULT_NODE_TOPIC_PREFIX, DEFAULT_NODEID_TOPIC_PREFIX } from "./topics.js";
+import { DEFAULT_INTERNAL_TOPIC_PREFIX, DEFAULT_NODE_TOPIC_PREFIX, DEFAULT_NODEID_TOPIC_PREFIX } from "./topic-defaults.js";
 
 export const INT32_MAX = 2 ** 31 - 1;
 

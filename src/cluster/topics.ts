@@ -5,12 +5,9 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { type ClusterLayout, findNode, type NodeType, POOL_TYPES, type PoolType, poolNodeNames } from "./layout.js";
 
-/** `Cluster::Backend::ZeroMQ::node_topic_prefix` default. */
-export const DEFAULT_NODE_TOPIC_PREFIX = "zeek.cluster.node";
-/** `Cluster::Backend::ZeroMQ::nodeid_topic_prefix` default. */
-export const DEFAULT_NODEID_TOPIC_PREFIX = "zeek.cluster.nodeid";
-/** `Cluster::Backend::ZeroMQ::internal_topic_prefix` default (ready-to-publish topics, wire.md §2.5). */
-export const DEFAULT_INTERNAL_TOPIC_PREFIX = "zeek.zeromq.internal.";
+import { DEFAULT_NODE_TOPIC_PREFIX, DEFAULT_NODEID_TOPIC_PREFIX } from "./topic-defaults.js";
+
+export { DEFAULT_INTERNAL_TOPIC_PREFIX, DEFAULT_NODE_TOPIC_PREFIX, DEFAULT_NODEID_TOPIC_PREFIX } from "./topic-defaults.js";
 
 /** Role topics as the ZeroMQ backend redefines them (no trailing dot). */
 export const ROLE_TOPICS: Readonly<Record<NodeType, string>> = Object.freeze({

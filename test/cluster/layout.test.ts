@@ -10,7 +10,11 @@ import {
   layoutFromObject,
   listenLogEndpoint,
   loadLayout,
+  type LayoutDocument,
+  type LayoutOptions,
 } from "../../src/cluster/layout.js";
+import { OPTION_SPECS } from "../../src/cluster/option-specs.js";
+import { resolveOptions } from "../../src/cluster/options.js";
 
 let dir = "";
 before(async () => {
@@ -152,4 +156,65 @@ test("layout - Zeek-style keys and lb_procs expansion collide with an explicit n
     () => layoutFromObject({ nodes: { m: { node_type: "Cluster::MANAGER" }, w: { type: "worker", lbProcs: 2 }, "w-2": { type: "worker" } } }, "coll"),
     /coll: node name "w-2" is a duplicate of "w-2"/,
   );
+});
+
+test("layout - a typed document: every spelling the parser reads compiles, typos do not, and it is still checked", () => {
+  const doc = {
+    manager_is_logger: false,
+    broker: { host: "::1", xpubPort: "5555/tcp", xsubPort: 5556 },
+    options: { xpub_sndhwm: 500, xsubRcvhwm: "1000", "log-format": "json", ipv6: "F", hello_expiration: "10 sec", connect_log_endpoints: "tcp://127.0.0.1:1", core_metrics: ["INFO"] },
+    nodes: {
+      manager: { type: "manager", ip: "127.0.0.1", metrics_port: 9991, web: "127.0.0.1:8080" },
+      "logger-1": { node_type: "Cluster::LOGGER", p: "27761/tcp" },
+      worker: { type: "WORKER", interface: "eth0", lb_procs: 2 },
+      ws: { type: "proxy", websocket: { listen_port: 27759 } },
+    },
+  } satisfies LayoutDocument;
+  const layout = layoutFromObject(doc);
+  assert.deepEqual(layout.nodes.map((n) => `${n.name}:${n.type}`), ["manager:manager", "logger-1:logger", "worker-1:worker", "worker-2:worker", "ws:proxy"]);
+  assert.equal(layout.source, "layout");
+  assert.deepEqual(layout.options, doc.options);
+  // The option values the type admits are values the option parsers take.
+  const opts = resolveOptions({ file: layout.options, fileName: "layout", layout, nodeName: "worker-1" });
+  assert.deepEqual([opts.xpubSndhwm, opts.xsubRcvhwm, opts.logFormat, opts.ipv6, opts.helloExpiration, opts.coreMetrics], [500, 1000, "json", false, 10, ["INFO"]]);
+  assert.deepEqual(layoutFromObject({ nodes: [{ name: "m", type: "manager", host: "10.0.0.1", port: 27761 }] }, "list").nodes[0], { name: "m", type: "manager", host: "10.0.0.1", port: 27761 });
+
+  const typos: LayoutDocument[] = [
+    // @ts-expect-error a node key that does not exist
+    { nodes: { m: { type: "manager", hots: "10.0.0.1" } } },
+    // @ts-expect-error a node type that does not exist
+    { nodes: { m: { type: "manger" } } },
+    // @ts-expect-error no type
+    { nodes: { m: { host: "10.0.0.1" } } },
+    // @ts-expect-error a port is TCP
+    { nodes: { m: { type: "manager", port: "27761/udp" } } },
+    // @ts-expect-error web is ADDR:PORT
+    { nodes: { m: { type: "manager", web: "8080" } } },
+    // @ts-expect-error nodes in a list need a name
+    { nodes: [{ type: "manager" }] },
+    // @ts-expect-error a top-level key that does not exist
+    { nodes: { m: { type: "manager" } }, option: {} },
+    // @ts-expect-error an option that does not exist
+    { nodes: { m: { type: "manager" } }, options: { xpub_sndhwn: 500 } },
+    // @ts-expect-error an option value of the wrong kind
+    { nodes: { m: { type: "manager" } }, options: { xpub_sndhwm: true } },
+    // @ts-expect-error an option value that is not one of its words
+    { nodes: { m: { type: "manager" } }, options: { log_format: "jsn" } },
+    // @ts-expect-error the broker needs both ports
+    { nodes: { m: { type: "manager" } }, broker: { xpubPort: 5555 } },
+  ];
+  // What does not compile is refused at run time too (documents from files are not typed).
+  for (const bad of [...typos.slice(0, 7), typos[10]!]) assert.throws(() => layoutFromObject(bad, "typo"), /typo: /);
+  assert.throws(() => layoutFromObject({ nodes: {} }), /layout: no nodes defined/);
+});
+
+test("layout - LayoutOptions has every option under its three names", () => {
+  // LayoutOptions derives Zeek's name from the TS key (camelCase -> snake_case) and the flag from
+  // Zeek's name (_ -> -) at compile time; the specs must name them the same way.
+  for (const s of OPTION_SPECS) {
+    assert.equal(s.zeek, s.key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), s.key);
+    assert.equal(s.flag, s.zeek.replaceAll("_", "-"), s.key);
+  }
+  const names: (keyof LayoutOptions)[] = ["xpub_sndhwm", "xpubSndhwm", "xpub-sndhwm", "curve_server_secretkey", "log_nats_url", "max_node_id_length", "ipv6"];
+  assert.equal(names.length, 7);
 });

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { after, describe, it } from "node:test";
-import { connectLogEndpoints, layoutFromObject } from "../../src/cluster/layout.js";
+import { connectLogEndpoints, layoutFromObject, type LayoutNodeEntry } from "../../src/cluster/layout.js";
 import { CLI, TEST_CWD } from "../paths.js";
 import { ProcSet, startLogSender } from "../faults/helpers.js";
 import { metric, Proc, startPushNode, waitMetric, type LoggerProc } from "../logging/procs.js";
@@ -44,7 +44,7 @@ async function freePort(): Promise<number> {
 
 /** A layout with a manager, `n` loggers on free ports and one worker; returns its file and object. */
 async function layoutWith(n: number): Promise<{ file: string; loggers: string[]; endpoints: string[] }> {
-  const nodes: Record<string, unknown> = { manager: { type: "manager", host: "127.0.0.1" }, "worker-1": { type: "worker", host: "127.0.0.1" } };
+  const nodes: Record<string, LayoutNodeEntry> = { manager: { type: "manager", host: "127.0.0.1" }, "worker-1": { type: "worker", host: "127.0.0.1" } };
   const loggers: string[] = [];
   for (let i = 1; i <= n; i++) {
     nodes[`logger-${i}`] = { type: "logger", host: "127.0.0.1", port: await freePort() };

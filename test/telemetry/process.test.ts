@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { layoutFromObject } from "../../src/cluster/layout.js";
+import { layoutFromObject, type LayoutDocument } from "../../src/cluster/layout.js";
 import { metricsTargets } from "../../src/cluster/services.js";
 import { servicesJson } from "../../src/telemetry/server.js";
 import { startBroker, zeekZmq } from "../cli/procs.js";
@@ -110,7 +110,7 @@ test("process metrics - the event-loop lag shows a blocked loop", async (t) => {
 
 test("services.json - the manager serves Zeek's Prometheus HTTP service discovery document", async (t) => {
   const dir = tmpDir(t);
-  const layoutDoc = {
+  const layoutDoc: LayoutDocument = {
     nodes: {
       manager: { type: "manager", metricsPort: 9991 },
       logger: { type: "logger", port: 27761, metricsPort: 9992 },

@@ -9,7 +9,7 @@ import { METADATA_NETWORK_TIMESTAMP, writeEventHead, writeEventMetadata, type Ev
 import { fromData, toData, toNanos } from "./convert.js";
 import { compileReader, type TypedReader } from "./readers.js";
 import { compileWriter, type TypedWriter } from "./writers.js";
-import { parseSignature, typeName, type JsOf, type RecordField, type TypeScope, type ZType } from "./types.js";
+import { parseSignature, typeName, type JsOf, type RecordField, type TypeScope, type z, type ZType } from "./types.js";
 
 export interface EncodeEventOptions {
   /** Adds the network-timestamp metadata (seconds), like EventMetadata::add_network_timestamp. */
@@ -214,9 +214,134 @@ export function defineEvent<const T extends readonly ZType[]>(name: string, para
   );
 }
 
-/** Declares an event from Zeek's signature text, e.g. `bench(s: string, c: count, a: addr, t: time)`. */
-export function eventFromSignature(signature: string, scope?: TypeScope): EventDecl<unknown[]> {
+/**
+ * Declares an event from Zeek's signature text, e.g. `bench(s: string, c: count, a: addr, t: time)`.
+ * A literal signature is typed at compile time (`EventDecl<[string, bigint, string, number]>`, see
+ * SignatureArgs); what the type-level reading cannot follow gives `EventDecl<unknown[]>`.
+ */
+export function eventFromSignature<const Sig extends string, const Scope extends TypeScope = NoScope>(signature: Sig, scope?: Scope): EventDecl<SignatureArgs<Sig, Scope>> {
   const s = parseSignature(signature, scope);
-  return new EventDecl<unknown[]>(s.name, s.params);
+  return new EventDecl<SignatureArgs<Sig, Scope>>(s.name, s.params);
 }
+
+// ---- a signature's argument types at compile time ----
+//
+// A small recursive-descent reader of the signature text in template-literal types, following
+// parseSignature's grammar. Its one rule: a type is either what the runtime decoder returns and
+// the encoder accepts (the JS types of `z`), or the whole signature falls back to unknown[].
+// Words are read a character at a time with an accumulator (tail recursion, so ~1000 characters
+// cost no depth); only nesting (`vector of set[...]`) recurses non-tail.
+
+/** A scope without names. */
+type NoScope = Record<never, never>;
+/** The marker of text the type-level reader does not follow. */
+interface Unread {
+  readonly __unread: true;
+}
+type Letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:";
+type CharsOf<S extends string, Acc = never> = S extends `${infer C}${infer R}` ? CharsOf<R, Acc | C> : Acc;
+type WordChar = CharsOf<Letters>;
+type Space = " " | "\t" | "\n" | "\r";
+type TrimL<S extends string> = S extends `${infer C}${infer R}` ? (C extends Space ? TrimL<R> : S) : S;
+type TrimR<S extends string> = S extends `${infer R}${Space}` ? TrimR<R> : S;
+/** [word, rest]: the leading run of identifier characters (with `::`) of S. */
+type Word<S extends string, Acc extends string = ""> = S extends `${infer C}${infer R}` ? (C extends WordChar ? Word<R, `${Acc}${C}`> : [Acc, S]) : [Acc, S];
+
+type Z = typeof z;
+/** Zeek's scalar type names as parseType reads them, to the JS types of `z`. */
+type ScalarJs = { [K in "bool" | "int" | "count" | "double" | "time" | "interval" | "string" | "addr" | "subnet" | "port" | "pattern" | "any"]: JsOf<Z[K]> } & {
+  enum: JsOf<ReturnType<Z["enum"]>>;
+};
+/** A set's or table's index: one type as itself, several as a tuple (as `z.set`, `z.table`). */
+type IndexOf<I extends unknown[]> = I extends [infer One] ? One : I;
+
+/** [JS type, rest] of the Zeek type at the start of T, or Unread. */
+type ReadType<T extends string, Scope> =
+  Word<TrimL<T>> extends [infer W extends string, infer R extends string]
+    ? W extends "set"
+      ? TrimL<R> extends `[${infer I}` ? (ReadIndex<I, Scope, []> extends [infer Idx extends unknown[], infer R2 extends string] ? [IndexOf<Idx>[], R2] : Unread) : Unread
+      : W extends "table"
+        ? TrimL<R> extends `[${infer I}`
+          ? ReadIndex<I, Scope, []> extends [infer Idx extends unknown[], infer R2 extends string]
+            ? Word<TrimL<R2>> extends ["of", infer R3 extends string]
+              ? ReadType<R3, Scope> extends [infer Y, infer R4 extends string]
+                ? [Map<IndexOf<Idx>, Y>, R4]
+                : Unread
+              : Unread
+            : Unread
+          : Unread
+        : W extends "vector"
+          ? Word<TrimL<R>> extends ["of", infer R2 extends string]
+            ? ReadType<R2, Scope> extends [infer E, infer R3 extends string]
+              ? [E[], R3]
+              : Unread
+            : Unread
+          : W extends "enum"
+            ? TrimL<R> extends `{${string}` // an inline enum { A, B }: not read here
+              ? Unread
+              : [ScalarJs["enum"], R]
+            : W extends keyof ScalarJs
+              ? [ScalarJs[W], R]
+              : W extends "" | "record" // inline records are not read here
+                ? Unread
+                : W extends keyof Scope
+                  ? unknown extends JsOf<Scope[W]> // a scope entry without a compile-time type (e.g. from parseType)
+                    ? Unread
+                    : [JsOf<Scope[W]>, R]
+                  : Unread
+    : Unread;
+
+/** [index types, rest after `]`] of `a, b]`, or Unread. */
+type ReadIndex<T extends string, Scope, Acc extends unknown[]> =
+  ReadType<T, Scope> extends [infer V, infer R extends string]
+    ? TrimL<R> extends `,${infer R2}`
+      ? ReadIndex<R2, Scope, [...Acc, V]>
+      : TrimL<R> extends `]${infer R2}`
+        ? [[...Acc, V], R2]
+        : Unread
+    : Unread;
+
+/** The attributes after a parameter's type: `&optional` (the value may be undefined) and `&log`. */
+type ReadAttrs<T extends string, V> =
+  TrimL<T> extends `&optional${infer R}` ? ReadAttrs<R, V | undefined> : TrimL<T> extends `&log${infer R}` ? ReadAttrs<R, V> : [V, TrimL<T>];
+
+/** The parameters' JS types of `name: type, ...` (a trailing comma allowed, as parseSignature does). */
+type ReadParams<T extends string, Scope, Acc extends unknown[]> =
+  TrimL<T> extends ""
+    ? Acc
+    : TrimL<T> extends `${string}:${infer R}`
+      ? ReadType<R, Scope> extends [infer V, infer R2 extends string]
+        ? ReadAttrs<R2, V> extends [infer V2, infer R3 extends string]
+          ? R3 extends ""
+            ? [...Acc, V2]
+            : R3 extends `,${infer R4}`
+              ? ReadParams<R4, Scope, [...Acc, V2]>
+              : Unread
+          : Unread
+        : Unread
+      : Unread;
+
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+
+/**
+ * The arguments' JS types of a literal signature, e.g.
+ * `SignatureArgs<"Demo::ping(from: string, n: count)">` is `[string, bigint]`; named types come
+ * from a scope whose entries carry their JS type (`{ Color: z.enum<"Demo::RED" | "Demo::BLUE">() }`).
+ * `unknown[]` for what this reading does not follow: a `string` that is not a literal, inline
+ * `record { ... }` or `enum { ... }` types, attributes other than `&optional` and `&log`, names
+ * missing from the scope or typed only at run time, spacing other than spaces, tabs and newlines.
+ */
+export type SignatureArgs<Sig extends string, Scope = NoScope> = string extends Sig
+  ? unknown[]
+  : true extends IsUnion<Sig>
+    ? unknown[]
+    : TrimR<Sig> extends `${string}(${infer Body})`
+      ? ReadParams<Body, Scope, []> extends infer A
+        ? [A] extends [Unread]
+          ? unknown[]
+          : A extends unknown[]
+            ? A
+            : unknown[]
+        : unknown[]
+      : unknown[];
 
