@@ -89,7 +89,7 @@ export { registerProcessMetrics } from "./telemetry/process.js";
 export { metricsTargets } from "./cluster/services.js";
 
 // ZMTP sockets.
-export { XPub, XSub, Pub, Sub, Push, Pull, type SocketOptions, type Message } from "./transport/index.js";
+export { XPub, XSub, Pub, Sub, Push, Pull, SocketClosedError, type SocketOptions, type Message, type MessageLike, type FrameLike } from "./transport/index.js";
 
 // The web console.
 export { startConsole, type RunningConsole } from "./console/index.js";

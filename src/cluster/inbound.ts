@@ -99,7 +99,7 @@ export class Inbound {
   }
 
   private pullXpub(): void {
-    for (const msg of this.xpub.receive()) {
+    for (const msg of this.xpub.receiveAvailable()) {
       const f = msg[0]!;
       if (msg.length !== 1) this.metrics.msgErrors.value++;
       else if (f.length === 0 || f[0]! > 1) continue; // not a (un)subscription: ignored, as Zeek does

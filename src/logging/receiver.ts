@@ -107,7 +107,7 @@ export class LogReceiver implements SerializedBatchChecks {
     // A few messages at a time: a consumer that turns congested stops the turn (its queue stays
     // bounded by its limit plus one step, not by MAX_PER_TURN large batches).
     for (let taken = 0; taken < MAX_PER_TURN; ) {
-      const msgs = this.pull.receive(STEP);
+      const msgs = this.pull.receiveAvailable(STEP);
       if (msgs.length === 0) return;
       for (let i = 0; i < msgs.length; i++) this.handle(msgs[i]!);
       this.messages += msgs.length;
@@ -175,7 +175,7 @@ export class LogReceiver implements SerializedBatchChecks {
   }
 
   private drainAll(): void {
-    for (let msgs = this.pull.receive(MAX_PER_TURN); msgs.length > 0; msgs = this.pull.receive(MAX_PER_TURN)) {
+    for (let msgs = this.pull.receiveAvailable(MAX_PER_TURN); msgs.length > 0; msgs = this.pull.receiveAvailable(MAX_PER_TURN)) {
       for (const m of msgs) this.handle(m);
       this.messages += msgs.length;
     }

@@ -5,9 +5,9 @@ export { encodeGreeting, parseGreeting, type PeerGreeting } from "./greeting.js"
 export { type Mechanism, type MechanismSession, type HandshakeResult, HandshakeError, NULL_MECHANISM } from "./mechanism.js";
 export { type SocketOptions, DEFAULTS as SOCKET_DEFAULTS } from "./options.js";
 export type { LimitEvent, LimitReason } from "./limits.js";
-export type { Message, OutgoingMessage } from "./pipe.js";
+export type { FrameLike, Message, MessageLike, OutgoingMessage } from "./pipe.js";
 export { PackedMessage } from "./packed.js";
-export { ZmtpSocket, type SocketEvents } from "./socket.js";
+export { ZmtpSocket, SocketClosedError, type SocketEvents } from "./socket.js";
 export { type SocketType, compatibleTypes } from "./types.js";
 export { XPub, type XPubOptions } from "./xpub.js";
 export { XSub } from "./xsub.js";

@@ -11,6 +11,8 @@ export class Pub extends XPub {
   constructor(options: PubOptions = {}) {
     super(options);
   }
+  /** @internal */
   protected override notify(_pipe: Pipe, _msg: PackedMessage): void {}
+  /** @internal */
   protected override upstream(_pipe: Pipe, _msg: PackedMessage): void {}
 }

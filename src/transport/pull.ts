@@ -5,6 +5,8 @@ import type { SocketType } from "./types.js";
 
 export class Pull extends ZmtpSocket {
   readonly type: SocketType = "PULL";
+  /** @internal */
   protected pipeAttached(_pipe: Pipe): void {}
+  /** @internal */
   protected pipeDetached(_pipe: Pipe): void {}
 }

@@ -1,14 +1,44 @@
 // The message queues of a pipe, and what a connection needs of its pipe: kept apart from pipe.ts
 // so that a connection and its pipe know each other without an import circle.
-import type { PackedMessage } from "./packed.js";
+import { PackedMessage } from "./packed.js";
 
 /** A ZeroMQ message: its frames. Received frames are views into network buffers. */
 export type Message = Buffer[];
+/** A frame as send() takes it: bytes, or a string, sent as its UTF-8 bytes (as zeromq.js does). */
+export type FrameLike = Uint8Array | string;
 /**
- * What callers may send: frames as any Uint8Array (Buffers are written without copying when
- * large), or a received PackedMessage forwarded as it is (a proxy's hot path).
+ * What send() takes: one frame, an array of frames, or a received PackedMessage forwarded as it
+ * is (a proxy's hot path). Byte frames are queued by reference (large ones are written without
+ * copying): do not modify them after send().
  */
+export type MessageLike = FrameLike | ReadonlyArray<FrameLike> | PackedMessage;
+/** A message as it waits in a pipe: frames are bytes only (strings were encoded by send()). */
 export type OutgoingMessage = ReadonlyArray<Uint8Array> | PackedMessage;
+
+/**
+ * The queued form of `msg`: an array of byte frames (or the PackedMessage) is used as it is;
+ * each string frame is encoded once, here, so the flush writers only ever see bytes.
+ */
+export function toOutgoing(msg: MessageLike): OutgoingMessage {
+  if (msg instanceof PackedMessage) return msg;
+  if (typeof msg === "string") return [Buffer.from(msg, "utf8")];
+  if (msg instanceof Uint8Array) return [msg];
+  if (!Array.isArray(msg)) throw new TypeError(`cannot send ${msg === null ? "null" : typeof msg}: a message is a frame (Uint8Array or string) or an array of frames`);
+  for (let i = 0; i < msg.length; i++) if (!(msg[i] instanceof Uint8Array)) return encodeFrames(msg, i);
+  return msg as ReadonlyArray<Uint8Array>;
+}
+
+/** Slow path of toOutgoing: a copy of the array with the frames from `from` on encoded. */
+function encodeFrames(msg: ReadonlyArray<FrameLike>, from: number): Uint8Array[] {
+  const out = msg.slice(0, from) as Uint8Array[];
+  for (let i = from; i < msg.length; i++) {
+    const f: unknown = msg[i];
+    if (typeof f === "string") out.push(Buffer.from(f, "utf8"));
+    else if (f instanceof Uint8Array) out.push(f);
+    else throw new TypeError(`frame ${i} of the message is ${f === null ? "null" : typeof f}; a frame is a Uint8Array (Buffer) or a string`);
+  }
+  return out;
+}
 
 /** FIFO ring buffer; O(1) push/shift, no per-item allocation once grown. */
 export class Queue<T> {

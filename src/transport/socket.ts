@@ -1,17 +1,18 @@
 // Base of every socket type: bind/connect (several of each), reconnect with backoff, pipes,
-// fair-queued batch receive, coalesced flushing, linger on close and monitoring events.
+// fair-queued receive (zeromq.js-style async receive() and iteration for applications, a
+// synchronous batch take for hot readers), coalesced flushing, linger on close and monitoring events.
 import { EventEmitter, once } from "node:events";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket as NetSocket, connect as netConnect, createServer } from "node:net";
-import { ConfigError, DecodeError } from "../errors.js";
-import { Connection as AnyConnection, type ConnectionOwner } from "./connection.js";
+import { ConfigError, DecodeError, ZeekZmqError } from "../errors.js";
+import { Connection as AnyConnection } from "./connection.js";
 import { HandshakeError } from "./mechanism.js";
 import { type Endpoint, bindHost, checkFamily, formatEndpoint, parseEndpoint } from "./endpoint.js";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.js";
 import { watchDescriptors } from "./descriptors.js";
 import type { LimitEvent, LimitReason } from "./limits.js";
 import { PackedMessage } from "./packed.js";
-import { type Message, type OutgoingMessage, Pipe } from "./pipe.js";
+import { type Message, type OutgoingMessage, Pipe, Queue } from "./pipe.js";
 
 /** A connection whose pipe is one of ours. */
 type Connection = AnyConnection<Pipe>;
@@ -21,6 +22,27 @@ import type { SocketType } from "./types.js";
 const EAGER_FLUSH = 256;
 /** At maxConnections, peers silent for this long (or idlePingInterval if shorter) are PINGed at once. */
 const URGENT_IDLE_MS = 1000;
+
+/**
+ * receive() on a closed socket that holds no more received messages, and what a receive()
+ * still waiting when close() is called rejects with. `code` is zeromq.js's for the same case.
+ */
+export class SocketClosedError extends ZeekZmqError {
+  override name = "SocketClosedError";
+  readonly code = "EBADF";
+  constructor(
+    /** The socket's type, e.g. "SUB". */
+    readonly socketType: SocketType,
+  ) {
+    super(`receive(): the ${socketType} socket is closed and holds no more messages`);
+  }
+}
+
+/** A pending receive(). */
+interface Waiter {
+  resolve(msg: Message): void;
+  reject(err: Error): void;
+}
 
 /** Monitoring events (libzmq's ZMQ_EVENT_*), typed. `endpoint` is the bind/connect endpoint. */
 export interface SocketEvents {
@@ -58,10 +80,17 @@ interface Connector {
   lingerDone: (() => void) | null;
 }
 
-export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements ConnectionOwner<Pipe> {
+/**
+ * A ZeroMQ socket over ZMTP 3.1, shaped like zeromq.js v6: `bind()`, `connect()`, `send()` (in
+ * the subclasses), `await receive()`, `for await (const msg of sock)`, `close()`, and the
+ * monitoring events of {@link SocketEvents}. Hot readers take what is queued in batches
+ * (`receivePacked()` / `receiveAvailable()` on "readable"), with no promise per message.
+ */
+export abstract class ZmtpSocket extends EventEmitter<SocketEvents> {
   abstract readonly type: SocketType;
+  /** @internal */
   protected readonly opts: ResolvedOptions;
-  /** Attached pipes, in attach order (the round-robin / distribution set). */
+  /** Attached pipes, in attach order (the round-robin / distribution set). @internal */
   protected readonly pipes: Pipe[] = [];
   /** Pipes with inbound messages, for fair queueing. */
   private readonly readers: Pipe[] = [];
@@ -82,6 +111,8 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
   private unwatchDescriptors: (() => void) | null = null;
   private lingerDeadline = Infinity;
   private closing: Promise<void> | null = null;
+  /** receive() calls waiting for a message, served in call order. */
+  private readonly waiters = new Queue<Waiter>();
   /** The mechanism's preparation (CURVE loads libsodium); bind and dial wait for it. */
   private readonly prepared: Promise<void> | undefined;
 
@@ -92,6 +123,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     options.signal?.addEventListener("abort", () => void this.close(), { once: true });
   }
 
+  /** True once close() was called. */
   get closed(): boolean {
     return this.closing !== null;
   }
@@ -103,15 +135,18 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
 
   // ---- socket-type hooks -------------------------------------------------------------------
 
-  /** A pipe joined the socket (a completed connection, or a connect endpoint without `immediate`). */
+  // These and the connection callbacks below are @internal: socket types are written inside
+  // src/transport, so the published declarations show users only what they call.
+
+  /** A pipe joined the socket (a completed connection, or a connect endpoint without `immediate`). @internal */
   protected abstract pipeAttached(pipe: Pipe): void;
-  /** A pipe left the socket for good. */
+  /** A pipe left the socket for good. @internal */
   protected abstract pipeDetached(pipe: Pipe): void;
-  /** A message from a peer. Default: queue it for receive(). */
+  /** A message from a peer. Default: queue it for receive(). @internal */
   protected pipeMessage(pipe: Pipe, msg: PackedMessage): void {
     this.queueInbound(pipe, msg);
   }
-  /** A pipe's connection completed its handshake (also after a reconnect of a persistent pipe). */
+  /** A pipe's connection completed its handshake (also after a reconnect of a persistent pipe). @internal */
   protected pipeConnected(_pipe: Pipe): void {}
 
   // ---- bind / connect ----------------------------------------------------------------------
@@ -220,7 +255,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     for (const conn of this.connections) if (this.connEndpoint.get(conn)?.connector === null) conn.idleCheck(now, interval, timeout);
   }
 
-  /** Reports a peer that hit a limit (the connection's remote address names it). */
+  /** Reports a peer that hit a limit (the connection's remote address names it). @internal */
   protected limitHit(conn: Connection, reason: LimitReason, detail: string): void {
     const endpoint = this.connEndpoint.get(conn)?.text ?? "";
     this.emit("limit", { endpoint, remote: conn.remote, reason, detail });
@@ -312,8 +347,9 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     if (pipe.blocked) this.emit("drain");
   }
 
-  // ---- ConnectionOwner ---------------------------------------------------------------------
+  // ---- ConnectionOwner (the connection's callbacks; `this` is passed as its owner) -----------
 
+  /** @internal */
   onHandshake(conn: Connection): void {
     const info = this.connEndpoint.get(conn)!;
     const c = info.connector;
@@ -340,10 +376,12 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     }
   }
 
+  /** @internal */
   onMessage(conn: Connection, msg: PackedMessage): void {
     this.pipeMessage(conn.pipe!, msg);
   }
 
+  /** @internal */
   onDrain(conn: Connection): void {
     const pipe = conn.pipe;
     if (pipe === null || !pipe.blocked) return;
@@ -351,6 +389,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     this.emit("drain");
   }
 
+  /** @internal */
   onClosed(conn: Connection, error: Error | undefined, handshakeDone: boolean): void {
     this.connections.delete(conn);
     const info = this.connEndpoint.get(conn)!;
@@ -379,7 +418,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
 
   // ---- outbound ----------------------------------------------------------------------------
 
-  /** Queues `msg` on `pipe` (caller checked the HWM) and arranges a flush. */
+  /** Queues `msg` on `pipe` (caller checked the HWM) and arranges a flush. @internal */
   protected enqueue(pipe: Pipe, msg: OutgoingMessage): void {
     if (!(msg instanceof PackedMessage) && msg.length === 0) throw new TypeError("a ZeroMQ message needs at least one frame");
     pipe.out.push(msg);
@@ -392,7 +431,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     this.scheduleFlush(pipe);
   }
 
-  /** Arranges for `pipe`'s connection to be flushed on the next turn. */
+  /** Arranges for `pipe`'s connection to be flushed on the next turn. @internal */
   protected scheduleFlush(pipe: Pipe): void {
     if (!pipe.dirty) {
       pipe.dirty = true;
@@ -413,14 +452,14 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     }
   };
 
-  /** Marks a would-block so the next drain emits "drain". */
+  /** Marks a would-block so the next drain emits "drain". @internal */
   protected blocked(pipe: Pipe): void {
     pipe.blocked = true;
   }
 
   // ---- inbound -----------------------------------------------------------------------------
 
-  /** Queues a received message; "readable" is signalled once per network read, not per message. */
+  /** Queues a received message; "readable" is signalled once per network read, not per message. @internal */
   protected queueInbound(pipe: Pipe, msg: PackedMessage): void {
     if (pipe.in.length === 0) this.readers.push(pipe);
     pipe.in.push(msg);
@@ -428,27 +467,62 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     if (pipe.conn !== null && pipe.inboundFull) pipe.conn.pause();
   }
 
-  /** Emits "readable" if messages arrived since the socket last had none. */
+  /**
+   * A network read was fully processed: pending receive() calls take the new messages first
+   * (in call order), then "readable" is emitted if any are left. @internal
+   */
   onReadDone(): void {
     if (this.readablePending) {
       this.readablePending = false;
+      if (this.waiters.length > 0) this.serveWaiters();
       if (this.pendingIn > 0) this.emit("readable");
     }
   }
 
   /**
-   * Takes up to `max` received messages, fair-queued across peers (one message per peer in
-   * turn), each as its frames. Returns an empty array when none are waiting; listen for
-   * "readable" or use batches().
+   * Resolves with the next received message (its frames), like zeromq.js: at once when one is
+   * queued, else when one arrives. Several calls may wait at once and are served in call order
+   * (zeromq.js allows one and throws EBUSY). After close(), messages received before it are
+   * still returned; then it rejects with SocketClosedError, as does a call still waiting when
+   * close() is called. One promise per message: hot readers use receivePacked() on "readable".
    */
-  receive(max = Infinity): Message[] {
+  receive(): Promise<Message> {
+    const msg = this.takeOne();
+    if (msg !== undefined) return Promise.resolve(msg.frames());
+    if (this.closed) return Promise.reject(new SocketClosedError(this.type));
+    return new Promise<Message>((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Received messages one at a time, as `for await (const msg of sock)` (zeromq.js): ends when
+   * the socket is closed and holds no more messages; `break` just stops iterating.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Message, void, undefined> {
+    for (;;) {
+      let msg: Message;
+      try {
+        msg = await this.receive();
+      } catch (err) {
+        if (err instanceof SocketClosedError) return;
+        throw err;
+      }
+      yield msg;
+    }
+  }
+
+  /**
+   * Takes up to `max` of the messages already received, at once (synchronous; none waiting
+   * gives an empty array), fair-queued across peers (one message per peer in turn), each as
+   * its frames. For readers that take everything on "readable".
+   */
+  receiveAvailable(max = Infinity): Message[] {
     const packed = this.receivePacked(max);
     const out: Message[] = [];
     for (let i = 0; i < packed.length; i++) out.push(packed[i]!.frames());
     return out;
   }
 
-  /** receive() for hot readers: each message as spans of one buffer, no view per frame. */
+  /** receiveAvailable() for hot readers: each message as spans of one buffer, no view per frame. */
   receivePacked(max = Infinity): PackedMessage[] {
     const out: PackedMessage[] = [];
     const readers = this.readers;
@@ -464,6 +538,29 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     return out;
   }
 
+  /** The next message in fair-queue order (as receivePacked(1) takes it), or undefined. */
+  private takeOne(): PackedMessage | undefined {
+    const readers = this.readers;
+    if (readers.length === 0) return undefined;
+    if (this.rr >= readers.length) this.rr = 0;
+    const pipe = readers[this.rr]!;
+    const msg = pipe.in.shift()!;
+    if (pipe.in.length === 0) readers.splice(this.rr, 1);
+    else if (readers.length > 1) this.rr++;
+    if (pipe.conn !== null && pipe.inboundLow) pipe.conn.resume();
+    this.pendingIn--;
+    return msg;
+  }
+
+  private serveWaiters(): void {
+    const waiters = this.waiters;
+    while (waiters.length > 0) {
+      const msg = this.takeOne();
+      if (msg === undefined) return;
+      waiters.shift()!.resolve(msg.frames());
+    }
+  }
+
   /** Waits until at least one message is available (or the socket closes), then takes up to `max`. */
   async receiveBatch(max = Infinity, signal?: AbortSignal): Promise<Message[]> {
     while (this.pendingIn === 0) {
@@ -474,7 +571,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
       });
       if (this.closed && this.pendingIn === 0) return [];
     }
-    return this.receive(max);
+    return this.receiveAvailable(max);
   }
 
   /** Async iteration of batches of up to `max` messages; ends when the socket closes or `signal` aborts. */
@@ -526,6 +623,9 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> implements C
     this.flushDirty();
     for (const conn of [...this.connections]) if (!waiting.has(conn)) waits.push(conn.close(linger));
     this.emit("readable"); // wake receiveBatch() waiters
+    // Pending receive() calls: what is queued first, then the close.
+    this.serveWaiters();
+    for (let w = this.waiters.shift(); w !== undefined; w = this.waiters.shift()) w.reject(new SocketClosedError(this.type));
     await Promise.all(waits);
     for (const pipe of [...this.pipes]) this.detach(pipe);
     this.emit("close");

@@ -1,6 +1,6 @@
 // SUB: an XSUB with subscribe()/unsubscribe() and receive-side prefix filtering (libzmq sub_t).
 import type { PackedMessage } from "./packed.js";
-import type { OutgoingMessage, Pipe } from "./pipe.js";
+import type { MessageLike, Pipe } from "./pipe.js";
 import { SubscriptionTrie } from "./trie.js";
 import type { SocketType } from "./types.js";
 import { XSub } from "./xsub.js";
@@ -18,7 +18,7 @@ export class Sub extends XSub {
   }
 
   /** SUB sockets do not send data; use subscribe()/unsubscribe(). */
-  override send(_msg: OutgoingMessage): boolean {
+  override send(_msg: MessageLike): boolean {
     throw new TypeError("SUB sockets cannot send; use subscribe()/unsubscribe() (or an XSUB socket)");
   }
 
@@ -30,6 +30,7 @@ export class Sub extends XSub {
     super.send([body]);
   }
 
+  /** @internal */
   protected override onSubscriptionChange(topic: string, subscribe: boolean, edge: boolean): void {
     if (!edge) return;
     const t = Buffer.from(topic, "latin1");
@@ -37,6 +38,7 @@ export class Sub extends XSub {
     else this.filter.remove(t, true);
   }
 
+  /** @internal */
   protected override pipeMessage(pipe: Pipe, msg: PackedMessage): void {
     if (this.filter.matches(msg.frame(0))) this.queueInbound(pipe, msg);
   }

@@ -6,7 +6,7 @@
 import { equalBytes } from "../bytes.js";
 import type { SocketOptions } from "./options.js";
 import { PackedMessage } from "./packed.js";
-import type { OutgoingMessage, Pipe } from "./pipe.js";
+import { type MessageLike, type Pipe, toOutgoing } from "./pipe.js";
 import { ZmtpSocket } from "./socket.js";
 import { SubscriptionTrie } from "./trie.js";
 import type { SocketType } from "./types.js";
@@ -34,7 +34,9 @@ export class XPub extends ZmtpSocket {
   readonly type: SocketType = "XPUB";
   /** Messages dropped for a peer at its HWM (without noDrop), as libzmq does silently. */
   drops = 0;
+  /** @internal */
   protected readonly verboseSubs: boolean;
+  /** @internal */
   protected readonly verboseUnsubs: boolean;
   private readonly noDrop: boolean;
   private readonly changesOnly: boolean;
@@ -67,10 +69,12 @@ export class XPub extends ZmtpSocket {
    * Sends one message to every subscriber whose topic prefixes its first frame. Returns false
    * only with noDrop, when a matching peer is at its HWM (nothing was sent; retry after
    * "drain" or count a drop). Messages nobody subscribed to are discarded (returns true).
-   * Frames are queued by reference (no copy) until written: do not modify them after send().
+   * Frames are Buffers/Uint8Arrays, queued by reference (no copy) until written: do not modify
+   * them after send(); or strings, sent as UTF-8: `send(["topic", payload])`.
    */
-  send(msg: OutgoingMessage): boolean {
+  send(message: MessageLike): boolean {
     if (this.trie.size === 0) return true;
+    const msg = toOutgoing(message);
     // Publishers mostly repeat a topic: compare with a private copy of the last one (the caller may reuse its buffer).
     const last = this.lastTopic;
     let targets: Pipe[];
@@ -118,6 +122,7 @@ export class XPub extends ZmtpSocket {
     this.lastTopic = null;
   }
 
+  /** @internal */
   protected override pipeMessage(pipe: Pipe, msg: PackedMessage): void {
     if (msg.frameCount === 1 && msg.frameLength(0) > 0 && msg.buf[msg.spans[0]!]! <= 1) {
       const f = msg.frame(0);
@@ -166,19 +171,20 @@ export class XPub extends ZmtpSocket {
     if (pipe.conn !== null) this.limitHit(pipe.conn, reason, detail);
   }
 
-  /** Delivers a (un)subscription to the application. */
+  /** Delivers a (un)subscription to the application. @internal */
   protected notify(pipe: Pipe, msg: PackedMessage): void {
     this.queueInbound(pipe, msg);
   }
 
-  /** Data from a subscriber that is not a subscription: passed to the application unchanged. */
+  /** Data from a subscriber that is not a subscription: passed to the application unchanged. @internal */
   protected upstream(pipe: Pipe, msg: PackedMessage): void {
     this.queueInbound(pipe, msg);
   }
 
+  /** @internal */
   protected pipeAttached(_pipe: Pipe): void {}
 
-  /** A lost peer's topics are unsubscribed; the application hears of those no one holds any more (all with verboser), in byte order. */
+  /** A lost peer's topics are unsubscribed; the application hears of those no one holds any more (all with verboser), in byte order. @internal */
   protected pipeDetached(pipe: Pipe): void {
     if (this.trie.countOf(pipe) === 0) return;
     this.invalidate();

@@ -11,7 +11,7 @@
 // been behind the longest is disconnected (it reconnects and is replayed the current set).
 import { HandshakeError } from "./mechanism.js";
 import { PackedMessage } from "./packed.js";
-import { type OutgoingMessage, PEER_HAS, type Pipe, WANT } from "./pipe.js";
+import { type MessageLike, type OutgoingMessage, PEER_HAS, type Pipe, WANT, toOutgoing } from "./pipe.js";
 import { ZmtpSocket } from "./socket.js";
 import type { SocketType } from "./types.js";
 
@@ -22,7 +22,7 @@ const STALLED_MS = 1000;
 
 export class XSub extends ZmtpSocket {
   readonly type: SocketType = "XSUB";
-  /** Topic (latin1) -> reference count. */
+  /** Topic (latin1) -> reference count. @internal */
   protected readonly subscriptions = new Map<string, number>();
   /** Sorted topics of `subscriptions`, shared by replays; null once the set changed. */
   private snapshot: readonly string[] | null = null;
@@ -33,8 +33,11 @@ export class XSub extends ZmtpSocket {
    * Sends a message upstream to every publisher. A single frame 01+topic subscribes (always
    * forwarded), 00+topic unsubscribes (forwarded when the count reaches 0; unknown topics are
    * swallowed). Other data goes to every publisher with room. Always returns true (XSUB drops, as libzmq).
+   * Frames are Buffers/Uint8Arrays (queued by reference: do not modify them after send()) or
+   * strings, sent as UTF-8: `send("\x01zeek.cluster.")` subscribes to "zeek.cluster.".
    */
-  send(msg: OutgoingMessage): boolean {
+  send(message: MessageLike): boolean {
+    const msg = toOutgoing(message);
     const f = msg instanceof PackedMessage ? (msg.frameCount === 1 ? msg.frame(0) : undefined) : msg.length === 1 ? msg[0] : undefined;
     if (f !== undefined && f.length > 0 && f[0]! <= 1) {
       const key = Buffer.from(f.buffer, f.byteOffset + 1, f.length - 1).toString("latin1");
@@ -96,12 +99,15 @@ export class XSub extends ZmtpSocket {
     }
   }
 
-  /** Hook for SUB's local filter. */
+  /** Hook for SUB's local filter. @internal */
   protected onSubscriptionChange(_topic: string, _subscribe: boolean, _edge: boolean): void {}
 
+  /** @internal */
   protected pipeAttached(_pipe: Pipe): void {}
+  /** @internal */
   protected pipeDetached(_pipe: Pipe): void {}
 
+  /** @internal */
   protected override pipeConnected(pipe: Pipe): void {
     // Changes queued for an earlier connection are superseded by the replay.
     pipe.out.retain((m) => !isSubscription(m));

@@ -9,7 +9,7 @@ import ts from "typescript";
 import { ROOT } from "../paths.js";
 
 const CONSUMER = `
-import { ClusterNode, defineEvent, z, ConfigError } from ${JSON.stringify(join(ROOT, "dist/src/index.js"))};
+import { ClusterNode, defineEvent, z, ConfigError, Sub, Push, XPub, SocketClosedError, type Message, type MessageLike } from ${JSON.stringify(join(ROOT, "dist/src/index.js"))};
 const tick = defineEvent("Test::tick", [z.count, z.string]);
 export async function run(signal: AbortSignal): Promise<void> {
   await using node = await new ClusterNode({ name: "x" }).start({ timeoutMs: 1000, signal });
@@ -21,6 +21,44 @@ export async function run(signal: AbortSignal): Promise<void> {
     void [n, t];
   }
   void ConfigError;
+}
+
+// The transport sockets as zeromq.js users write them.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export async function sockets(): Promise<void> {
+  const sub = new Sub();
+  sub.subscribe("t.");
+  sub.connect("tcp://127.0.0.1:5556");
+  const msg = await sub.receive();
+  const exact: Same<typeof msg, Message> = true;
+  const frames: Buffer[] = msg;
+  for await (const m of sub) void m[0]!.toString();
+  const batch: Message[] = sub.receiveAvailable(10);
+  const push = new Push();
+  const strings: MessageLike = ["Conn::LOG", Buffer.alloc(1)];
+  push.send("one string");
+  push.send(strings);
+  const pub = new XPub();
+  pub.send(["topic", new Uint8Array(3)]);
+  // @ts-expect-error the connection callbacks are internal
+  sub.onHandshake;
+  // @ts-expect-error
+  sub.onMessage;
+  // @ts-expect-error
+  sub.onDrain;
+  // @ts-expect-error
+  sub.onClosed;
+  // @ts-expect-error
+  sub.onReadDone;
+  try {
+    await sub.close();
+    await sub.receive();
+  } catch (err) {
+    if (err instanceof SocketClosedError) void [err.code, err.socketType];
+  }
+  void [exact, frames, batch];
+  await push.close();
+  await pub.close();
 }
 `;
 
@@ -50,4 +88,20 @@ test("public .d.ts - @internal parts are stripped", () => {
   const node = readFileSync(join(ROOT, "dist/src/cluster/node.d.ts"), "utf8");
   assert.doesNotMatch(node, /undecodable|discoveryEvent|eventsDropped/);
   assert.match(node, /\[Symbol\.asyncDispose\]\(\): Promise<void>/);
+});
+
+test("public .d.ts - the transport sockets show users their API only: no connection callbacks, pipes or subclass hooks", () => {
+  const dts = (f: string): string => readFileSync(join(ROOT, "dist/src/transport", f), "utf8");
+  const socket = dts("socket.d.ts");
+  for (const name of ["onHandshake", "onMessage", "onDrain", "onClosed", "onReadDone", "ConnectionOwner", "pipeAttached", "pipeDetached", "pipeMessage", "pipeConnected", "queueInbound", "enqueue", "scheduleFlush", "limitHit", "opts", "pipes", "Pipe"])
+    assert.doesNotMatch(socket, new RegExp(`\\b${name}\\b`), `socket.d.ts shows ${name}`);
+  assert.match(socket, /receive\(\): Promise<Message>;/);
+  assert.match(socket, /\[Symbol\.asyncIterator\]\(\): AsyncGenerator<Message, void, undefined>;/);
+  assert.match(socket, /receiveAvailable\(max\?: number\): Message\[\];/);
+  for (const f of ["xpub.d.ts", "xsub.d.ts", "pub.d.ts", "sub.d.ts", "push.d.ts", "pull.d.ts"]) {
+    const text = dts(f);
+    assert.doesNotMatch(text, /\bprotected\b/, `${f} shows protected members`);
+    assert.doesNotMatch(text, /\bPipe\b/, `${f} shows the internal Pipe`);
+    if (f !== "pull.d.ts" && f !== "pub.d.ts") assert.match(text, /send\(_?\w+: MessageLike\): boolean;/, `${f}: send() takes MessageLike`);
+  }
 });
