@@ -16,8 +16,8 @@ import {
   metric,
   randomTopic,
   runAttack,
-  until,
 } from "./harness.js";
+import { until } from "../harness/until.js";
 
 export const LIMIT_HITS = "zeek_zmq_limit_hits_total";
 
@@ -154,7 +154,6 @@ export async function foreignCancel(t: TestContext, target: BrokerTarget): Promi
     await attacker.write(attacker.cancel(topic));
     // zeek-zmq: wait until the refusal is counted; libzmq counts nothing, the pair's round trip orders it.
     if (target.metricsUrl !== undefined) {
-      const { until } = await import("./harness.js");
       await until("the refused CANCEL to be counted", () => hits(target, "cancel_not_subscribed"), (v) => v > before["cancel_not_subscribed"]!);
     }
   }, () => attacker?.close());
@@ -185,7 +184,7 @@ export interface ChurnResult extends RowResult {
  * from 57 to 1,221 MB. Then the stalled peer reads again and must end with exactly the broker's set.
  */
 export async function churnWithStalledPeer(t: TestContext, target: BrokerTarget, n: number, len: number, keep = 100): Promise<ChurnResult> {
-  const { subscriptionSet, until } = await import("./harness.js");
+  const { subscriptionSet } = await import("./harness.js");
   const pair = await GoodPair.start(t, target, "good.pair.");
   const reasons = ["max_subscription_backlog"];
   const before = await snapshot(target, reasons);
@@ -227,7 +226,6 @@ export async function stalledReplays(t: TestContext, target: BrokerTarget, topic
   const r = await runAttack(t, `stalled-replays topics=${topics} len=${len} peers=${peers}`, target, pair, async () => {
     for (let i = 0; i < peers; i++) stalled.push(await ZmtpAttacker.connect(target.xsub, "XPUB", { read: false }));
     if (target.metricsUrl !== undefined) {
-      const { until } = await import("./harness.js");
       await until("backlog evictions", () => hits(target, "max_subscription_backlog"), (v) => v > before["max_subscription_backlog"]!);
     }
   }, () => {
