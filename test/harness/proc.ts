@@ -26,6 +26,8 @@ export interface SpawnOptions {
   stdin?: "pipe" | "ignore";
   /** Kill the process when this test ends. */
   t?: TestContext;
+  /** In a process group of its own, which kill() ends as a whole. */
+  detached?: boolean;
 }
 
 const running = new Set<Proc>();
@@ -53,6 +55,7 @@ export class Proc {
   constructor(
     readonly child: ChildProcess,
     readonly label: string,
+    readonly detached = false,
   ) {
     running.add(this);
     if (!exitHook) {
@@ -84,8 +87,8 @@ export class Proc {
 
   /** Spawns `cmd args` with piped stdout and stderr. */
   static spawn(cmd: string, args: string[], opts: SpawnOptions = {}): Proc {
-    const child = spawnChild(cmd, args, { stdio: [opts.stdin ?? "pipe", "pipe", "pipe"], ...(opts.cwd ? { cwd: opts.cwd } : {}), ...(opts.env ? { env: opts.env } : {}) });
-    const p = new Proc(child, opts.label ?? cmd);
+    const child = spawnChild(cmd, args, { stdio: [opts.stdin ?? "pipe", "pipe", "pipe"], detached: opts.detached ?? false, ...(opts.cwd ? { cwd: opts.cwd } : {}), ...(opts.env ? { env: opts.env } : {}) });
+    const p = new Proc(child, opts.label ?? cmd, opts.detached ?? false);
     opts.t?.after(() => p.kill());
     return p;
   }
@@ -204,8 +207,26 @@ export class Proc {
     }
   }
 
-  /** SIGKILL now (SIGCONT first, in case the test stopped it); no-op once exited. */
+  /** True while the process group of a `detached` process has members. */
+  groupAlive(): boolean {
+    try {
+      process.kill(-this.child.pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** SIGKILL now (SIGCONT first, in case the test stopped it); no-op once exited. A `detached` process: its whole group. */
   kill(): void {
+    if (this.detached && this.groupAlive()) {
+      try {
+        process.kill(-this.child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      return;
+    }
     if (!this.running) return;
     try {
       this.child.kill("SIGCONT");
