@@ -3,7 +3,9 @@
 // at a few seconds' worth in npm test. Each returns its measurements; the caller asserts.
 import { connect as netConnect, type Socket } from "node:net";
 import type { TestContext } from "node:test";
+import * as zmq from "zeromq";
 import { encodeCommand } from "../../src/transport/frame.js";
+import type { NodeProc } from "../cluster/helpers/procs.js";
 import { NULL_GREETING } from "../transport/raw.js";
 import {
   type AttackResult,
@@ -13,13 +15,56 @@ import {
   GoodSender,
   type PullTarget,
   ZmtpAttacker,
+  memory,
   metric,
   randomTopic,
   runAttack,
-  until,
 } from "./harness.js";
+import { until } from "../harness/until.js";
 
 export const LIMIT_HITS = "zeek_zmq_limit_hits_total";
+
+/**
+ * Resolves once the target has processed everything `a` sent (unless it closed the connection):
+ * it answers a PING after all that came before it on the connection. The attacker must read
+ * (`read` not false), and nothing else may come to it (its subscriptions match no traffic).
+ */
+export async function processed(a: ZmtpAttacker, what: string): Promise<void> {
+  if (a.destroyed) return;
+  const before = a.received;
+  await a.write(a.ping(Buffer.from("processed?")));
+  await until(`${what}: a PONG after what it sent`, () => a.received > before || a.destroyed, (done) => done);
+}
+
+/**
+ * Resolves once `node` (a publisher behind the broker) has every subscription the broker took so
+ * far: a subscription made now reaches its XPUB after them, and an event it publishes on that
+ * topic arrives. Published again every 50 ms until the subscription is there.
+ */
+async function forwardedTo(broker: { xpub: string }, node: NodeProc): Promise<void> {
+  const topic = `processed.${process.pid}.${Date.now()}`;
+  const sub = new zmq.Subscriber({ linger: 0, receiveTimeout: 50 });
+  sub.connect(broker.xpub);
+  sub.subscribe(topic);
+  try {
+    await until(
+      `${node.label} got the broker's subscriptions`,
+      async () => {
+        await node.command({ cmd: "msg", topic, s: "processed?" }, "sent");
+        return sub.receive().then(
+          () => true,
+          (e: { code?: string }) => {
+            if (e.code !== "EAGAIN") throw e;
+            return false;
+          },
+        );
+      },
+      (got) => got,
+    );
+  } finally {
+    sub.close();
+  }
+}
 
 /** The limit counter of a zeek-zmq target for `reason` (0 for libzmq, which has none). */
 export async function hits(target: { metricsUrl?: string }, reason: string): Promise<number> {
@@ -82,14 +127,14 @@ export async function subscriptionFlood(
   target: BrokerTarget,
   n: number,
   len: number,
-  opts: { connections?: number; node?: { pid: number } } = {},
+  opts: { connections?: number; node?: NodeProc } = {},
 ): Promise<RowResult & { nodeGrowthMb?: number }> {
   const reasons = ["max_subscriptions_per_peer", "max_topic_length", "max_subscription_bytes"];
   const pair = await GoodPair.start(t, target);
   const before = await snapshot(target, reasons);
   const conns = opts.connections ?? 1;
   const attackers = await Promise.all(Array.from({ length: conns }, () => ZmtpAttacker.connect(target.xpub, "XSUB")));
-  const nodeBefore = opts.node ? (await import("./harness.js")).memory(opts.node.pid).rssMb : 0;
+  const nodeBefore = opts.node ? memory(opts.node.child.pid!).rssMb : 0;
   let nodeMax = nodeBefore;
   const r = await runAttack(
     t,
@@ -101,9 +146,12 @@ export async function subscriptionFlood(
       await Promise.all(
         attackers.map((a, k) => a.flood(Math.min(per, n - k * per), (i) => a.subscribe(randomTopic(len, k * per + i)), { chunkBytes: 256 * 1024, stallMs: 5000 })),
       );
-      // Let the broker digest and forward what it accepted before measuring the node.
-      await new Promise((res) => setTimeout(res, 1000));
-      if (opts.node) nodeMax = Math.max(nodeMax, (await import("./harness.js")).memory(opts.node.pid).rssMb);
+      // Measure (and count) once the broker digested everything and the node what was forwarded.
+      await Promise.all(attackers.map((a, k) => processed(a, `subscriber ${k + 1}`)));
+      if (opts.node) {
+        await forwardedTo(target, opts.node);
+        nodeMax = Math.max(nodeMax, memory(opts.node.child.pid!).rssMb);
+      }
     },
     () => {
       for (const a of attackers) a.close();
@@ -154,7 +202,6 @@ export async function foreignCancel(t: TestContext, target: BrokerTarget): Promi
     await attacker.write(attacker.cancel(topic));
     // zeek-zmq: wait until the refusal is counted; libzmq counts nothing, the pair's round trip orders it.
     if (target.metricsUrl !== undefined) {
-      const { until } = await import("./harness.js");
       await until("the refused CANCEL to be counted", () => hits(target, "cancel_not_subscribed"), (v) => v > before["cancel_not_subscribed"]!);
     }
   }, () => attacker?.close());
@@ -185,7 +232,7 @@ export interface ChurnResult extends RowResult {
  * from 57 to 1,221 MB. Then the stalled peer reads again and must end with exactly the broker's set.
  */
 export async function churnWithStalledPeer(t: TestContext, target: BrokerTarget, n: number, len: number, keep = 100): Promise<ChurnResult> {
-  const { subscriptionSet, until } = await import("./harness.js");
+  const { subscriptionSet } = await import("./harness.js");
   const pair = await GoodPair.start(t, target, "good.pair.");
   const reasons = ["max_subscription_backlog"];
   const before = await snapshot(target, reasons);
@@ -227,7 +274,6 @@ export async function stalledReplays(t: TestContext, target: BrokerTarget, topic
   const r = await runAttack(t, `stalled-replays topics=${topics} len=${len} peers=${peers}`, target, pair, async () => {
     for (let i = 0; i < peers; i++) stalled.push(await ZmtpAttacker.connect(target.xsub, "XPUB", { read: false }));
     if (target.metricsUrl !== undefined) {
-      const { until } = await import("./harness.js");
       await until("backlog evictions", () => hits(target, "max_subscription_backlog"), (v) => v > before["max_subscription_backlog"]!);
     }
   }, () => {

@@ -11,7 +11,7 @@ import { subscriptionFlood } from "./broker-rows.js";
 async function withNode(t: import("node:test").TestContext, target: BrokerTarget) {
   const node = await startNode({ name: "downstream" }, target);
   t.after(() => node.kill());
-  return { pid: node.child.pid! };
+  return node;
 }
 
 const ROWS = [

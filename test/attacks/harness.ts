@@ -3,7 +3,7 @@
 // logger or node, or the libzmq reference: zmq_proxy from bench/native/proxy.c, a libzmq PULL),
 // attacks it over real TCP with a raw ZMTP peer, and asserts (a) the target's RSS growth stays under
 // a bound, (b) a well-behaved pair keeps working during and after, (c) the metric counted it.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,12 +11,13 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import * as zmq from "zeromq";
 import { encodeCommand, encodeFrame } from "../../src/transport/frame.js";
-import { CliProc, startBroker, zeekZmq } from "../cli/procs.js";
+import { startBroker, zeekZmq } from "../cli/procs.js";
+import { Proc } from "../harness/proc.js";
 import { CLI, ROOT } from "../paths.js";
 import { NULL_GREETING, READY } from "../transport/raw.js";
-import { pollUntil } from "../harness/until.js";
+import { until, WAIT_MS } from "../harness/until.js";
 
-export const WAIT_MS = 20_000;
+export { WAIT_MS };
 
 // ---- memory --------------------------------------------------------------------------------
 
@@ -46,11 +47,6 @@ export async function metric(url: string, name: string, labels: Record<string, s
   return sum;
 }
 
-/** Polls `get` until `ok` holds; for counters and memory, which no event announces. Bounded. */
-export function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = WAIT_MS): Promise<T> {
-  return pollUntil(what, get, ok, ms, 25);
-}
-
 // ---- targets -------------------------------------------------------------------------------
 
 export interface BrokerTarget {
@@ -62,7 +58,7 @@ export interface BrokerTarget {
   xpub: string;
   /** Prometheus page (zeek-zmq only). */
   metricsUrl?: string;
-  proc: CliProc;
+  proc: Proc;
 }
 
 /** `zeek-zmq broker` on free loopback ports with /metrics; with `nofile`, under that descriptor limit (prlimit). */
@@ -80,14 +76,11 @@ export async function startTsBroker(t: TestContext, extra: string[] = [], opts: 
 }
 
 /** `cmd args` under a descriptor limit of `nofile` (prlimit execs it: the pid is the command's); killed when the test ends. */
-export function spawnLimited(t: TestContext, nofile: number, cmd: string, args: string[], label: string): CliProc {
+export function spawnLimited(t: TestContext, nofile: number, cmd: string, args: string[], label: string): Proc {
   const cwd = mkdtempSync(join(tmpdir(), "zeek-zmq-attack-"));
-  const child = spawn("prlimit", [`--nofile=${nofile}:${nofile}`, "--", cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    rmSync(cwd, { recursive: true, force: true });
-  });
-  return new CliProc(child, label);
+  const p = Proc.spawn("prlimit", [`--nofile=${nofile}:${nofile}`, "--", cmd, ...args], { label, cwd, stdin: "ignore", t });
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
+  return p;
 }
 
 let nativeDir: string | null | undefined;
@@ -116,15 +109,7 @@ export function nativeBuild(): { dir: string } | { skip: string } {
 /** libzmq's zmq_proxy (bench/native/proxy.c) on free loopback ports; with `nofile`, under that descriptor limit. */
 export async function startNativeProxy(t: TestContext, dir: string, opts: { nofile?: number } = {}): Promise<BrokerTarget> {
   const endpoints = ["tcp://127.0.0.1:*", "tcp://127.0.0.1:*"];
-  let proc: CliProc;
-  if (opts.nofile !== undefined) proc = spawnLimited(t, opts.nofile, join(dir, "proxy"), endpoints, "zmq_proxy");
-  else {
-    const child = spawn(join(dir, "proxy"), endpoints, { stdio: ["ignore", "pipe", "pipe"] });
-    t.after(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    });
-    proc = new CliProc(child, "zmq_proxy");
-  }
+  const proc = opts.nofile !== undefined ? spawnLimited(t, opts.nofile, join(dir, "proxy"), endpoints, "zmq_proxy") : Proc.spawn(join(dir, "proxy"), endpoints, { label: "zmq_proxy", stdin: "ignore", t });
   const child = proc.child;
   const front = await proc.line(/^frontend (\S+)$/);
   const back = await proc.line(/^backend (\S+)$/);
@@ -531,7 +516,7 @@ export interface PullTarget {
   pid: number;
   endpoint: string;
   metricsUrl?: string;
-  proc: CliProc;
+  proc: Proc;
   /** Messages received so far (libzmq stand-in: from its stdout; zeek-zmq: batches on /metrics). */
   received(): Promise<number>;
 }
@@ -560,11 +545,8 @@ const zmq = require("zeromq");
 
 /** A libzmq PULL (the zeromq package) in a child process: what a logger's socket is in Zeek. */
 export async function startNativePull(t: TestContext): Promise<PullTarget> {
-  const child = spawn(process.execPath, ["-e", PULL_STANDIN], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  const proc = new CliProc(child, "libzmq PULL");
+  const proc = Proc.spawn(process.execPath, ["-e", PULL_STANDIN], { label: "libzmq PULL", cwd: ROOT, stdin: "ignore", t });
+  const child = proc.child;
   const ep = await proc.line(/^listening on (\S+)$/);
   const received = async (): Promise<number> => {
     for (let i = proc.out.length - 1; i >= 0; i--) {

@@ -1,17 +1,16 @@
 // Logger-side pieces of the attack suite: a `zeek-zmq logger` (optionally under descriptor or
 // file-size limits set with prlimit), a libzmq PULL stand-in for the reference column, hostile
 // log-write messages, and a well-behaved sender whose records must keep reaching the files.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { encodeLogBatch, type LogBatch } from "../../src/codec/zeek-log/index.js";
 import { LogSender } from "../../src/logging/sender.js";
-import { CliProc } from "../cli/procs.js";
+import { Proc } from "../harness/proc.js";
+import { until } from "../harness/until.js";
 import { CLI } from "../paths.js";
 import { makeConnLikeBatch } from "../zeek-log/conn-like.js";
-import { until } from "./harness.js";
 
 export interface LoggerTarget {
   impl: "zeek-zmq" | "libzmq PULL";
@@ -19,7 +18,7 @@ export interface LoggerTarget {
   endpoint: string;
   dir: string;
   metricsUrl?: string;
-  proc: CliProc;
+  proc: Proc;
 }
 
 /** `zeek-zmq logger` writing into a fresh directory; `limits` become prlimit flags (e.g. { nofile: 300 }). */
@@ -27,12 +26,9 @@ export async function startLogger(t: TestContext, opts: { extra?: string[]; nofi
   const dir = mkdtempSync(join(tmpdir(), "zeek-zmq-attack-logs-"));
   const limits = [...(opts.nofile ? [`--nofile=${opts.nofile}:${opts.nofile}`] : []), ...(opts.fsize ? [`--fsize=${opts.fsize}`] : [])];
   const args = [CLI, "logger", "--listen", "tcp://127.0.0.1:0", "--dir", dir, "--metrics-port", "0", ...(opts.extra ?? [])];
-  const child = limits.length > 0 ? spawn("prlimit", [...limits, process.execPath, ...args], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  const proc = new CliProc(child, "zeek-zmq logger");
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const proc = limits.length > 0 ? Proc.spawn("prlimit", [...limits, process.execPath, ...args], { label: "zeek-zmq logger", stdin: "ignore", t }) : Proc.spawn(process.execPath, args, { label: "zeek-zmq logger", stdin: "ignore", t });
+  const child = proc.child;
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const m = await proc.line(/^metrics on (\S+)$/);
   const l = await proc.line(/^listening on (\S+)$/);
   return { impl: "zeek-zmq", pid: child.pid!, endpoint: l[1]!, dir, metricsUrl: m[1]!, proc };
@@ -53,12 +49,9 @@ export async function startLibzmqPull(t: TestContext): Promise<LoggerTarget> {
       const fd = fs.openSync(${JSON.stringify(join(dir, "raw.bin"))}, "a");
       for await (const parts of pull) if (parts.length === 4) fs.writeSync(fd, parts[3]);
     })();`;
-  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"], cwd: join(CLI, "../../../..") });
-  const proc = new CliProc(child, "libzmq PULL");
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const proc = Proc.spawn(process.execPath, ["-e", script], { label: "libzmq PULL", cwd: join(CLI, "../../../.."), stdin: "ignore", t });
+  const child = proc.child;
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const l = await proc.line(/^listening on (\S+)$/);
   return { impl: "libzmq PULL", pid: child.pid!, endpoint: l[1]!, dir, proc };
 }

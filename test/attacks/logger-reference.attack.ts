@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { memory, metric, until, ZmtpAttacker } from "./harness.js";
+import { memory, metric, ZmtpAttacker } from "./harness.js";
+import { until } from "../harness/until.js";
 import { connBatch, GoodSender, logWrite, startLibzmqPull, startLogger, zeroFieldBatch, type LoggerTarget } from "./logger-helpers.js";
 
 function bytesWritten(t: LoggerTarget): number {

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { memory, metric, until, ZmtpAttacker } from "./harness.js";
+import { memory, metric, ZmtpAttacker } from "./harness.js";
+import { until } from "../harness/until.js";
 import { connBatch, GoodSender, logWrite, recordLines, startLogger, zeroFieldBatch } from "./logger-helpers.js";
 
 describe("logger attacks (fast subset)", () => {

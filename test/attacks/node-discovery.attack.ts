@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ZEROMQ_HELLO } from "../../src/cluster/node-types.js";
-import { until, ZmtpAttacker } from "./harness.js";
+import { ZmtpAttacker } from "./harness.js";
+import { until } from "../harness/until.js";
 import { assertCleanStderr, eventFrames, flood, hostilePublisher, metricAtLeast, report, RssSampler, startVictim, victimBehindBroker } from "./node-helpers.js";
 
 const LAYOUT = { nodes: { manager: { type: "manager" }, victim: { type: "worker" }, "worker-2": { type: "worker" } }, options: { run_proxy_thread: false } };

@@ -10,8 +10,9 @@ import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
 import { defineEvent, type EventDecl } from "../../src/codec/broker/typed.js";
 import { z } from "../../src/codec/broker/types.js";
-import type { CliProc } from "../cli/procs.js";
-import { memory, metric, startTsBroker, until, WAIT_MS, zeekZmq, ZmtpAttacker, type BrokerTarget } from "./harness.js";
+import type { Proc } from "../harness/proc.js";
+import { memory, metric, startTsBroker, WAIT_MS, zeekZmq, ZmtpAttacker, type BrokerTarget } from "./harness.js";
+import { until } from "../harness/until.js";
 import { GOOD, GOOD_TOPIC } from "./node-victim.js";
 
 export { ATTACK_PREFIX, GOOD_TOPIC, SLOW } from "./node-victim.js";
@@ -19,7 +20,7 @@ export { ATTACK_PREFIX, GOOD_TOPIC, SLOW } from "./node-victim.js";
 const VICTIM_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "node-victim.js");
 
 export interface Victim {
-  proc: CliProc;
+  proc: Proc;
   pid: number;
   /** Its Cluster::node_id(). */
   id: string;
@@ -100,9 +101,12 @@ export class GoodPublisher {
     };
     while (handled() < count) {
       if (Date.now() - t0 > ms) throw new Error(`well-behaved publisher: ${handled()} of ${count} events handled by the victim within ${ms} ms`);
-      // Before the subscription reached this publisher, libzmq drops what it sends: resend.
+      if (!this.victim.proc.running) throw new Error(`well-behaved publisher: the victim exited after handling ${handled()} of ${count} events`);
+      // Before the subscription reached this publisher, libzmq drops what it sends: resend when the
+      // victim reports no handled event within 20 ms.
+      const mark = this.victim.proc.out.length;
       await this.pub.send([GOOD_TOPIC, "good-publisher", "broker-bin-v1", GOOD.encode([BigInt(++this.n)])]);
-      await new Promise((r) => setTimeout(r, 5));
+      await this.victim.proc.line(/^good \d+$/, mark, 20).catch(() => undefined);
     }
   }
 }

@@ -3,7 +3,7 @@
 // handled or not, and the flood of them costs neither memory nor a flood of stderr lines.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { until } from "./harness.js";
+import { until } from "../harness/until.js";
 import { assertCleanStderr, ATTACK_PREFIX, eventFrames, eventPayload, flood, hostilePublisher, report, RssSampler, victimBehindBroker } from "./node-helpers.js";
 import { GOOD } from "./node-victim.js";
 

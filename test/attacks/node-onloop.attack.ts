@@ -3,7 +3,7 @@
 // handlers too; beyond it events are dropped (counted) like at the HWM.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { until } from "./harness.js";
+import { until } from "../harness/until.js";
 import { ATTACK_PREFIX, eventFrames, flood, hostilePublisher, metricAtLeast, report, RssSampler, SLOW, victimBehindBroker } from "./node-helpers.js";
 
 const N = 300;

@@ -3,7 +3,8 @@
 // series unless core_metrics has VERBOSE; with VERBOSE at most max_metric_series per family.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { until, type ZmtpAttacker } from "./harness.js";
+import { type ZmtpAttacker } from "./harness.js";
+import { until } from "../harness/until.js";
 import { ATTACK_PREFIX, eventFrames, eventPayload, flood, hostilePublisher, report, RssSampler, victimBehindBroker, type GoodPublisher, type Victim } from "./node-helpers.js";
 
 const N = 20_000;

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CLUSTER_HELLO, ZEROMQ_HELLO } from "../../src/cluster/node-types.js";
-import { until } from "./harness.js";
+import { until } from "../harness/until.js";
 import { assertCleanStderr, ATTACK_PREFIX, eventFrames, eventPayload, flood, hostilePublisher, report, RssSampler, victimBehindBroker } from "./node-helpers.js";
 
 const N = 40_000;

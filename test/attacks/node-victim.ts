@@ -14,6 +14,7 @@ export const ATTACK_PREFIX = "zeek.attack.";
 
 export default (node: ClusterNode, ctx: NodeScriptContext): void => {
   node.on(GOOD, (n) => void process.stdout.write(`good ${n}\n`));
+  // A slow async handler (20 ms a call) is what the onloop attack floods: the delay is the load, not a wait.
   node.on(SLOW, () => new Promise((r) => setTimeout(r, 20)));
   void ctx.ready.then(async () => {
     node.subscribe(GOOD_TOPIC);

@@ -7,8 +7,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { freePorts } from "../../src/cli/demo.js";
-import { zeekZmq, type CliProc } from "./procs.js";
+import { freePorts } from "../harness/ports.js";
+import { until } from "../harness/until.js";
+import type { Proc } from "../harness/proc.js";
+import { zeekZmq } from "./procs.js";
 
 /** A directory outside the repository, removed after the test. */
 function tmpDir(t: TestContext): string {
@@ -17,7 +19,7 @@ function tmpDir(t: TestContext): string {
   return dir;
 }
 
-function indexOf(p: CliProc, re: RegExp): number {
+function indexOf(p: Proc, re: RegExp): number {
   const i = p.out.findIndex((l) => re.test(l));
   assert.ok(i >= 0, `no line matching ${re}:\n${p.out.join("\n")}\n${p.err.join("\n")}`);
   return i;
@@ -114,8 +116,7 @@ test("cluster - a logger node takes every logger feature from the layout's optio
   const p = zeekZmq(t, ["cluster", layout, "--status-every", "0"]);
   await p.line(/^logger-1: node_up manager/);
   // Wait for a rotation (the interval is 1 s, aligned to the clock).
-  const deadline = Date.now() + 15_000;
-  while (!readdirSync(join(dir, "from-layout", "logger-1")).some((f) => /^cluster\.\d{4}-.*\.txt$/.test(f)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await until("a rotated cluster log", () => readdirSync(join(dir, "from-layout", "logger-1")), (files) => files.some((f) => /^cluster\.\d{4}-.*\.txt$/.test(f)));
   assert.deepEqual(await p.stop("SIGTERM"), { code: 0, signal: null }, p.err.join("\n"));
   // log_dir is the cluster's log directory (each node in its own subdirectory).
   const files = readdirSync(join(dir, "from-layout", "logger-1"));

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { zeekZmq, type CliProc } from "./procs.js";
+import type { Proc } from "../harness/proc.js";
+import { zeekZmq } from "./procs.js";
 
 function tmpFile(t: TestContext, name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "zeek-zmq-cluster-test-"));
@@ -16,7 +17,7 @@ function tmpFile(t: TestContext, name: string, text: string): string {
 }
 
 /** Index of the first stdout line matching `re` (the output must have it). */
-function indexOf(p: CliProc, re: RegExp): number {
+function indexOf(p: Proc, re: RegExp): number {
   const i = p.out.findIndex((l) => re.test(l));
   assert.ok(i >= 0, `no line matching ${re}:\n${p.out.join("\n")}`);
   return i;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test, type TestContext } from "node:test";
 import { pathToFileURL } from "node:url";
-import { freePorts } from "../../src/cli/demo.js";
+import { freePorts } from "../harness/ports.js";
 import { ROOT } from "../paths.js";
 import { startBroker, zeekZmq } from "./procs.js";
 

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as zmq from "zeromq";
 import { PING } from "./helpers/node-proc.js";
-import { type BrokerProc, type LayoutNodes, type NodeProc, scrape, startBroker, startNode, until } from "./helpers/procs.js";
+import { until } from "../harness/until.js";
+import { type BrokerProc, type LayoutNodes, type NodeProc, scrape, startBroker, startNode } from "./helpers/procs.js";
 
 const LAYOUT: LayoutNodes = [
   ["manager", "manager"],
@@ -150,7 +151,7 @@ describe("integration - broker, manager and two workers as processes", () => {
       all.push(p);
       const pub = await p.wait("published");
       assert.equal(pub["ok"], 500);
-      assert.equal(await p.exited, 0);
+      assert.equal((await p.exit()).code, 0);
       await until(`manager got ${name}'s 500`, () => receivedFrom(m, name), (n) => n === 500);
     }
   });

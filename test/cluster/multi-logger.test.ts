@@ -5,15 +5,16 @@
 // its share queues in the node's pipe while the others keep writing, and arrives when it is back.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
 import { after, describe, it } from "node:test";
 import { connectLogEndpoints, layoutFromObject, type LayoutNodeEntry } from "../../src/cluster/layout.js";
 import { CLI, TEST_CWD } from "../paths.js";
-import { ProcSet, startLogSender } from "../faults/helpers.js";
-import { metric, Proc, startPushNode, waitMetric, type LoggerProc } from "../logging/procs.js";
+import { startLogSender } from "../faults/helpers.js";
+import { Proc, ProcSet } from "../harness/proc.js";
+import { freePorts } from "../harness/ports.js";
+import { until } from "../harness/until.js";
+import { metric, startPushNode, waitMetric, type LoggerProc } from "../logging/procs.js";
 
 const WRITTEN = "zeek_logger_written_records_total";
 const procs: Proc[] = [];
@@ -31,23 +32,13 @@ function newDir(): string {
   return d;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** A layout with a manager, `n` loggers on free ports and one worker; returns its file and object. */
 async function layoutWith(n: number): Promise<{ file: string; loggers: string[]; endpoints: string[] }> {
   const nodes: Record<string, LayoutNodeEntry> = { manager: { type: "manager", host: "127.0.0.1" }, "worker-1": { type: "worker", host: "127.0.0.1" } };
   const loggers: string[] = [];
+  const ports = await freePorts(n);
   for (let i = 1; i <= n; i++) {
-    nodes[`logger-${i}`] = { type: "logger", host: "127.0.0.1", port: await freePort() };
+    nodes[`logger-${i}`] = { type: "logger", host: "127.0.0.1", port: ports[i - 1] };
     loggers.push(`logger-${i}`);
   }
   const doc = { nodes };
@@ -57,10 +48,10 @@ async function layoutWith(n: number): Promise<{ file: string; loggers: string[];
 }
 
 async function startLayoutLogger(layout: string, node: string, dir: string): Promise<LoggerProc> {
-  const p = new Proc(spawn(process.execPath, [CLI, "logger", "--layout", layout, "--node", node, "--log-dir", dir, "--metrics-port", "0"], { stdio: ["ignore", "pipe", "pipe"], cwd: TEST_CWD }), node) as LoggerProc;
+  const p = Proc.node(CLI, ["logger", "--layout", layout, "--node", node, "--log-dir", dir, "--metrics-port", "0"], { label: node, cwd: TEST_CWD, stdin: "ignore" }) as LoggerProc;
   procs.push(p);
-  p.metricsUrl = (await p.waitLine(/^metrics on (\S+)$/))[1]!;
-  p.endpoint = (await p.waitLine(/^listening on (\S+)$/))[1]!;
+  p.metricsUrl = (await p.line(/^metrics on (\S+)$/))[1]!;
+  p.endpoint = (await p.line(/^listening on (\S+)$/))[1]!;
   return p;
 }
 
@@ -96,20 +87,14 @@ describe("several loggers in one layout", () => {
       const node = startPushNode("worker-1", endpoints);
       procs.push(node);
       const total = 100 * 10 * n; // 10 batches of 100 per logger
-      await node.command(`write ${total}`, /^wrote /);
-      let sum = 0;
+      await node.ask(`write ${total}`, /^wrote /);
       for (const l of ls) await waitMetric(l.metricsUrl, WRITTEN, 1);
-      for (;;) {
-        sum = 0;
-        for (const l of ls) sum += await metric(l.metricsUrl, WRITTEN);
-        if (sum >= total) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await until(`${total} records written in all`, async () => (await Promise.all(ls.map((l) => metric(l.metricsUrl, WRITTEN)))).reduce((a, b) => a + b, 0), (sum) => sum >= total);
       const split = await Promise.all(ls.map((l) => metric(l.metricsUrl, WRITTEN)));
       t.diagnostic(`per-logger split of ${total} records: ${split.join(" / ")}`);
       for (const s of split) assert.equal(s, total / n, "round-robin over connected peers: the same share each");
-      await node.command("close", /^closed$/);
-      for (const l of ls) assert.equal(await l.stop(), 0, l.stderr);
+      await node.ask("close", /^closed$/);
+      for (const l of ls) assert.equal((await l.stop()).code, 0, l.stderr);
       assert.deepEqual(ds.flatMap(seqs).sort((a, b) => a - b), range(total));
     });
   }
@@ -139,8 +124,8 @@ describe("several loggers in one layout", () => {
 
     const back = await startLayoutLogger(file, loggers[1]!, ds[1]!);
     await waitMetric(back.metricsUrl, WRITTEN, 800);
-    await sender.exit();
-    for (const l of [ls[0]!, back, ls[2]!, ls[3]!]) assert.equal(await l.stop(), 0, l.stderr);
+    await sender.quit();
+    for (const l of [ls[0]!, back, ls[2]!, ls[3]!]) assert.equal((await l.stop()).code, 0, l.stderr);
     const per = ds.map((d) => faultSeqs(d).length);
     t.diagnostic(`final split of 5200 records: ${per.join(" / ")}`);
     assert.deepEqual(per, [1300, 1300, 1300, 1300]);

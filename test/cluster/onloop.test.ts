@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OnLoopQueue } from "../../src/cluster/onloop.js";
+import { until } from "../harness/until.js";
 
 test("onloop - with an HWM, items beyond onloop_queue_max_bytes are refused as 'bytes', and room comes back as they are handled", async () => {
   const handled: number[] = [];
@@ -35,8 +36,8 @@ test("onloop - without an HWM nothing is dropped: over onloop_queue_max_bytes th
   assert.equal(q.room(), 0);
   q.schedule();
   release();
-  await new Promise((r) => setTimeout(r, 10));
-  assert.equal(q.bytes, 0);
+  // The reader awaits the gate, then the second item: drained once both ran.
+  assert.equal(await until("the queue drained", () => q.bytes, (b) => b === 0, 5000), 0);
   assert.ok(q.room() > 0);
   // maxBytes 0: no byte bound.
   const unbounded = new OnLoopQueue<number>({ hwm: 10, pollMaxMessages: 10, maxBytes: 0, sizeOf: (n) => n }, () => undefined, () => undefined);

@@ -10,7 +10,9 @@ import { Broker } from "../../src/cluster/broker.js";
 import { ClusterNode } from "../../src/cluster/node.js";
 import { defineEvent } from "../../src/codec/broker/typed.js";
 import { z } from "../../src/codec/broker/types.js";
-import { type BrokerProc, type LayoutNodes, type Line, type NodeProc, type NodeStats, startBroker, startNode, stats, until } from "./helpers/procs.js";
+import type { Line } from "../harness/proc.js";
+import { until } from "../harness/until.js";
+import { type BrokerProc, type LayoutNodes, type NodeProc, type NodeStats, startBroker, startNode, stats } from "./helpers/procs.js";
 import type { NodeOptions } from "../../src/cluster/options.js";
 
 const LAYOUT: LayoutNodes = [
@@ -94,7 +96,7 @@ test("overload-drop - published = received + xpub drops + onloop drops, exactly;
   const peak = Math.max(...samples.map((s) => s.rssMb));
   t.diagnostic(`manager RSS idle ${base.rssMb.toFixed(1)} MB, peak during the flood ${peak.toFixed(1)} MB (${samples.length} samples)`);
   assert.ok(peak < base.rssMb + 64, `RSS stays bounded (idle ${base.rssMb.toFixed(1)} MB, peak ${peak.toFixed(1)} MB)`);
-  await Promise.all([m, ...ws].map((p) => p.exit()));
+  await Promise.all([m, ...ws].map((p) => p.quit()));
 });
 
 test("overload-no-drop - with xpub_sndhwm = onloop_queue_hwm = 0 every event arrives", async (t) => {
@@ -108,7 +110,7 @@ test("overload-no-drop - with xpub_sndhwm = onloop_queue_hwm = 0 every event arr
   assert.equal(s.onloopDrops, 0);
   for (const w of ws) assert.equal((await stats(w)).xpubDrops, 0);
   for (const p of [m, ...ws]) assert.deepEqual(warnings(p, /drop/), [], `${p.label}: no drop warnings`);
-  await Promise.all([m, ...ws].map((p) => p.exit()));
+  await Promise.all([m, ...ws].map((p) => p.quit()));
 });
 
 test("drain - a publisher refused at xpub_sndhwm retries on 'drain' and loses nothing", { timeout: 30_000 }, async (t) => {

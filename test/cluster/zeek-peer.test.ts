@@ -187,5 +187,5 @@ test("zeek-peer - broker-json-v1 cluster: hellos and Zeek's JSON events both way
     assert.ok(got.length >= events.length - 4, `most of Zeek's JSON events decode (${got.length}/${events.length})`);
     assert.equal(got.length + (stats["msgErrors"] as number), events.length, "delivered + msg_errors = sent");
     assert.deepEqual(got.find((l) => l["name"] === "Fixture::bools")?.["args"], [{ "@data-type": "count", data: 1 }, { "@data-type": "boolean", data: true }, { "@data-type": "boolean", data: false }]);
-    await node.exit();
+    await node.quit();
   }));

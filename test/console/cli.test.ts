@@ -4,11 +4,12 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { startBroker, zeekZmq } from "../cli/procs.js";
+import { freePort } from "../harness/ports.js";
+import { until } from "../harness/until.js";
 
 type State = { rows: Record<string, any>[]; broker: Record<string, any> | null; title: string };
 
@@ -25,24 +26,9 @@ function getJson(url: string, headers: Record<string, string> = {}): Promise<{ s
   });
 }
 
-async function until(what: string, url: string, ok: (s: State) => boolean, headers: Record<string, string> = {}): Promise<State> {
-  const end = Date.now() + 20_000;
-  let last: State | undefined;
-  while (Date.now() < end) {
-    last = (await getJson(`${url}api/state`, headers)).json as State;
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not within 20 s; last: ${JSON.stringify(last)?.slice(0, 3000)}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+/** The console's /api/state once `ok` holds. */
+function stateUntil(what: string, url: string, ok: (s: State) => boolean, headers: Record<string, string> = {}): Promise<State> {
+  return until(what, async () => (await getJson(`${url}api/state`, headers)).json as State, ok);
 }
 
 function tmpDir(t: TestContext): string {
@@ -54,7 +40,7 @@ function tmpDir(t: TestContext): string {
 test("console - the README's demo: cluster --web serves the console; every node up and seen, each with metrics", async (t) => {
   const p = zeekZmq(t, ["cluster", "--web", "127.0.0.1:0", "--status-every", "0"]);
   const url = (await p.line(/^console on (http:\/\/127\.0\.0\.1:\d+\/)$/))[1]!;
-  const s = await until("4 nodes up (the demo's logger, manager and two workers), seeing each other, with metrics and rates", url, (s) => s.rows.length === 4 && s.rows.every((r) => r["state"] === "up" && r["sees"] === "3/3" && r["metrics"] === "ok" && r["rss"] > 0) && (s.rows.find((r) => r["name"] === "manager")?.["in"] ?? 0) > 0);
+  const s = await stateUntil("4 nodes up (the demo's logger, manager and two workers), seeing each other, with metrics and rates", url, (s) => s.rows.length === 4 && s.rows.every((r) => r["state"] === "up" && r["sees"] === "3/3" && r["metrics"] === "ok" && r["rss"] > 0) && (s.rows.find((r) => r["name"] === "manager")?.["in"] ?? 0) > 0);
   assert.equal(s.title, "zeek-zmq cluster: demo");
   assert.equal(s.broker?.["source"], "manager", "the manager runs the broker; its counters come from its /metrics");
   assert.deepEqual(await p.stop("SIGINT"), { code: 0, signal: null });
@@ -76,7 +62,7 @@ test("console - standalone on separate node processes, through the broker's endp
   const url = (await con.line(/^console on (\S+)$/))[1]!;
   assert.equal((await getJson(`${url}api/state`)).status, 401);
   const auth = { authorization: "Bearer 0123456789abcdef0123" };
-  const s = await until("both nodes up, seeing each other", url, (s) => s.rows.every((r) => r["state"] === "up" && r["sees"] === "1/1" && r["metrics"] === "ok"), auth);
+  const s = await stateUntil("both nodes up, seeing each other", url, (s) => s.rows.every((r) => r["state"] === "up" && r["sees"] === "1/1" && r["metrics"] === "ok"), auth);
   assert.deepEqual(s.rows.map((r) => r["name"]), ["manager", "worker-1"]);
   assert.deepEqual(await con.stop("SIGTERM"), { code: 0, signal: null });
 });
@@ -95,6 +81,6 @@ test("console - a layout node's web: option serves the console from that node", 
   const [, xpub, xsub] = await manager.line(/^broker xpub=(\S+) xsub=(\S+)$/);
   const url = (await manager.line(/^console on (\S+)$/))[1]!;
   zeekZmq(t, ["node", "--name", "worker-1", "--layout", layout, "--connect-xsub-endpoint", xpub!, "--connect-xpub-endpoint", xsub!], { label: "worker-1" });
-  await until("manager and worker-1 up", url, (s) => s.rows.every((r) => r["state"] === "up"));
+  await stateUntil("manager and worker-1 up", url, (s) => s.rows.every((r) => r["state"] === "up"));
   assert.deepEqual(await manager.stop("SIGTERM"), { code: 0, signal: null });
 });

@@ -5,27 +5,17 @@
 // filter and pause; no errors in the page's console. Screenshots go to docs/img/.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { zeekZmq } from "../cli/procs.js";
+import { freePort } from "../harness/ports.js";
+import { until } from "../harness/until.js";
 import { ROOT } from "../paths.js";
 import { launch } from "./browser.js";
 
 const IMG = join(ROOT, "docs/img");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-    s.on("error", reject);
-  });
-}
 
 /** The node script: workers publish Test::load and write test.log records; slow-1 handles load slowly. */
 const SCRIPT = (dist: string) => `
@@ -66,14 +56,9 @@ async function number(page: Page, selector: string): Promise<number> {
   return Number(m[1]) * ({ "": 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]!]!;
 }
 
-async function until(what: string, f: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await f()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not within ${ms} ms`);
-}
+/** What the page shows takes a tick or two (a second each) and a slow CI machine: generous bounds. */
+const PAGE_MS = 30_000;
+const isTrue = (v: boolean): boolean => v;
 
 test("console in Chromium: a cluster comes up, publishes, drops, crashes and comes back; the logger writes; tail filter and pause", { timeout: 240_000 }, async (t) => {
   const browser = await launch();
@@ -113,32 +98,32 @@ test("console in Chromium: a cluster comes up, publishes, drops, crashes and com
 
   // Nodes come up: every row up, each zeek-zmq node seeing the four others.
   for (const n of ["manager", "logger-1", "worker-1", "worker-2", "slow-1"]) await rowState(page, n, "up");
-  await until("every node sees 4/4", async () => (await Promise.all(["manager", "logger-1", "worker-1", "worker-2", "slow-1"].map((n) => cell(page, n, 6)))).every((s) => s === "4/4"));
+  await until("every node sees 4/4", async () => (await Promise.all(["manager", "logger-1", "worker-1", "worker-2", "slow-1"].map((n) => cell(page, n, 6)))).every((s) => s === "4/4"), isTrue, PAGE_MS);
   assert.equal(await page.textContent("#sum-nodes"), "5/5 up");
   assert.equal(await page.getAttribute("#matrix-canvas", "aria-label"), "every node that reports its view sees every node that is up");
   await page.screenshot({ path: join(IMG, "console-up.png"), fullPage: true });
 
   // They publish: rates in the table and the header.
-  await until("worker-1 publishes", async () => (await number(page, 'tr[data-node="worker-1"] td:nth-child(8)')) > 100);
-  await until("the cluster's in/s", async () => (await number(page, "#sum-in")) > 100);
+  await until("worker-1 publishes", async () => (await number(page, 'tr[data-node="worker-1"] td:nth-child(8)')) > 100, isTrue, PAGE_MS);
+  await until("the cluster's in/s", async () => (await number(page, "#sum-in")) > 100, isTrue, PAGE_MS);
 
   // The overloaded subscriber drops (onloop), counted in red.
-  await until("slow-1 drops", async () => (await number(page, 'tr[data-node="slow-1"] td:nth-child(10)')) > 0);
+  await until("slow-1 drops", async () => (await number(page, 'tr[data-node="slow-1"] td:nth-child(10)')) > 0, isTrue, PAGE_MS);
   assert.match((await page.getAttribute('tr[data-node="slow-1"] td:nth-child(10)', "class")) ?? "", /bad/);
-  await until("drops/s in the header", async () => (await number(page, "#sum-drops")) > 0);
+  await until("drops/s in the header", async () => (await number(page, "#sum-drops")) > 0, isTrue, PAGE_MS);
 
   // The logger writes: records/s of the test path, its test.log file, cluster.log lines.
   await page.waitForSelector('[data-logger="logger-1"] tr[data-path="test"]', { timeout: 30_000 });
-  await until("test records/s", async () => (await number(page, '[data-logger="logger-1"] tr[data-path="test"] td:nth-child(2)')) > 0);
+  await until("test records/s", async () => (await number(page, '[data-logger="logger-1"] tr[data-path="test"] td:nth-child(2)')) > 0, isTrue, PAGE_MS);
   await page.waitForSelector('[data-logger="logger-1"] tr[data-file="test.log"]');
-  await until("cluster.log lines", async () => ((await page.textContent("#cluster-log")) ?? "").includes("got hello from"));
+  await until("cluster.log lines", async () => ((await page.textContent("#cluster-log")) ?? "").includes("got hello from"), isTrue, PAGE_MS);
   await page.screenshot({ path: join(IMG, "console-load.png"), fullPage: true });
 
   // The tail: start with a prefix, lines of that prefix only, then pause (no new lines), then another filter.
   await page.fill("#tail-prefix", "test.load");
   await page.click("#tail-toggle");
   await page.waitForSelector("#tail-lines li.event", { timeout: 15_000 });
-  await until("the tail's rate", async () => Number((await page.getAttribute("#tail-status", "data-rate")) ?? 0) > 100);
+  await until("the tail's rate", async () => Number((await page.getAttribute("#tail-status", "data-rate")) ?? 0) > 100, isTrue, PAGE_MS);
   const topics = await page.$$eval("#tail-lines li.event .topic", (es) => es.map((e) => e.textContent));
   assert.ok(topics.length > 0 && topics.every((x) => x === "test.load"), JSON.stringify(topics));
   assert.match((await page.textContent("#tail-lines li.event .name")) ?? "", /^Test::load$/);
@@ -147,13 +132,16 @@ test("console in Chromium: a cluster comes up, publishes, drops, crashes and com
   await page.click("#tail-toggle");
   assert.equal(await page.getAttribute("#tail-toggle", "data-state"), "paused");
   const kept = await page.$$eval("#tail-lines li", (es) => es.length);
-  await new Promise((r) => setTimeout(r, 1500));
+  // Pausing closes the page's stream. Once the console reports its tail taking 0 events/s (it
+  // unsubscribed the prefix the page left; the thread itself lingers 10 s) or off, nothing more can
+  // reach the page, while the workers keep publishing: no new lines by then means none at all.
+  await until("the console's tail idle", async () => /· tail (0 events\/s|off)/.test((await page.textContent("#console-health")) ?? ""), isTrue, PAGE_MS);
   assert.equal(await page.$$eval("#tail-lines li", (es) => es.length), kept, "paused: no new lines");
   assert.match((await page.textContent("#tail-status")) ?? "", /^paused/);
   await page.click("#tail-clear");
   await page.fill("#tail-prefix", "no.such.topic");
   await page.click("#tail-toggle");
-  await until("the other prefix's rate", async () => ((await page.textContent("#tail-status")) ?? "").startsWith('"no.such.topic": 0 events/s'));
+  await until("the other prefix's rate", async () => ((await page.textContent("#tail-status")) ?? "").startsWith('"no.such.topic": 0 events/s'), isTrue, PAGE_MS);
   assert.equal(await page.$$eval("#tail-lines li", (es) => es.length), 0, "another prefix: none of test.load");
   await page.click("#tail-toggle");
 
@@ -163,9 +151,9 @@ test("console in Chromium: a cluster comes up, publishes, drops, crashes and com
   process.kill(pid, "SIGKILL");
   await rowState(page, "worker-2", "down", 15_000);
   await page.screenshot({ path: join(IMG, "console-crash.png"), fullPage: true });
-  await until("the crash in the console's events", async () => ((await page.textContent("#events")) ?? "").includes("worker-2: crashed (signal SIGKILL)"));
+  await until("the crash in the console's events", async () => ((await page.textContent("#events")) ?? "").includes("worker-2: crashed (signal SIGKILL)"), isTrue, PAGE_MS);
   await rowState(page, "worker-2", "up", 30_000);
-  await until("worker-2 seen by all again", async () => (await cell(page, "manager", 6)) === "4/4" && (await cell(page, "worker-2", 6)) === "4/4");
+  await until("worker-2 seen by all again", async () => (await cell(page, "manager", 6)) === "4/4" && (await cell(page, "worker-2", 6)) === "4/4", isTrue, PAGE_MS);
   assert.notEqual(await cell(page, "worker-2", 4), oldId, "a new node id");
   assert.equal(await cell(page, "worker-2", 15), "1", "one restart");
   await page.click('tr[data-node="worker-2"]');
@@ -173,8 +161,8 @@ test("console in Chromium: a cluster comes up, publishes, drops, crashes and com
   await page.click("#tail-clear");
   await page.fill("#tail-prefix", "test.");
   await page.click("#tail-toggle");
-  await page.waitForSelector("#tail-lines li.event", { timeout: 15_000 });
-  await new Promise((r) => setTimeout(r, 2000));
+  // The screenshot for the README: a screenful of tail lines.
+  await until("20 tail lines", () => page.$$eval("#tail-lines li.event", (es) => es.length >= 20), isTrue, PAGE_MS);
   await page.screenshot({ path: join(IMG, "console.png"), fullPage: true });
 
   assert.deepEqual(errors, [], "no errors in the page's console");

@@ -22,11 +22,13 @@
 // Local links, and the repository files a doc names in backticks (src/….ts, docs/….md,
 // examples/…, fixtures/…, test/…, bench/…), must exist.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
+import { Proc } from "../harness/proc.js";
+import { until } from "../harness/until.js";
 import { CLI, ROOT } from "../paths.js";
 import { docBlocks, importsOf, isRunnable, JS_LANGS, SHELL_LANGS, TS_LANGS, type DocBlock } from "./blocks.js";
 
@@ -66,30 +68,23 @@ function workDir(doc: string): string {
 async function runGroup(argv: string[], cwd: string, label: string): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ""}` };
   for (const k of Object.keys(env)) if (k.startsWith("ZEEK_")) delete env[k];
-  const child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const pgid = child.pid!;
-  const alive = () => {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const p = Proc.spawn(argv[0]!, argv.slice(1), { label, cwd, env, detached: true, stdin: "ignore" });
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    process.kill(-pgid, "SIGKILL");
-  }, BLOCK_TIMEOUT_MS);
-  const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-  clearTimeout(timer);
-  // What the block started gets a moment to finish exiting, then counts as left behind.
-  for (let i = 0; i < 30 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
-  const leftover = alive();
-  if (leftover) process.kill(-pgid, "SIGKILL");
+  const code = await p.exit(BLOCK_TIMEOUT_MS).then(
+    (e) => e.code,
+    () => {
+      timedOut = true;
+      p.kill();
+      return null;
+    },
+  );
+  const output = p.output();
+  // What the block started gets up to 3 s to finish exiting, then counts as left behind.
+  const leftover = await until(`${label}: its processes gone`, () => p.groupAlive(), (alive) => !alive, 3000).then(
+    () => false,
+    () => true,
+  );
+  if (leftover) p.kill();
   assert.ok(!timedOut, `${label}: still running after ${BLOCK_TIMEOUT_MS / 1000} s\n${output}`);
   assert.equal(code, 0, `${label}: exit status ${code}\n${output}`);
   assert.ok(!leftover, `${label}: left processes running (end them in the block: kill $pid; wait $pid)\n${output}`);

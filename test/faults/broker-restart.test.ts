@@ -8,7 +8,10 @@
 // that resubscribed before the node's XPUB reconnected: not promised, counted in a diagnostic.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { LAYOUT, ProcSet, type NodeProc, type Proc, startFaultBroker, startLayoutNode, stats, until, allUp } from "./helpers.js";
+import { type NodeProc, stats } from "../cluster/helpers/procs.js";
+import { ProcSet, type Proc } from "../harness/proc.js";
+import { until } from "../harness/until.js";
+import { LAYOUT, startFaultBroker, startLayoutNode, allUp } from "./helpers.js";
 
 const set = new ProcSet();
 after(() => set.killAll());
@@ -95,5 +98,5 @@ test("broker killed and restarted: nodes reconnect, resubscribe and see node_up 
   assert.deepEqual(s.senders["worker-2"], { received: n, last: n, gaps: 0 });
   assert.equal(s.onloopDrops, 0);
   for (const p of [w1, w2]) assert.equal((await stats(p)).xpubDrops, 0);
-  await Promise.all([...nodes, broker].map((p) => p.exit()));
+  await Promise.all([...nodes, broker].map((p) => p.quit()));
 });

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { NodeOptions } from "../../src/cluster/options.js";
 import { curveKeyPair } from "../../src/transport/index.js";
-import { type BrokerProc, type Proc, ProcSet, spawnFaultNode, startFaultBroker } from "./helpers.js";
+import type { BrokerProc } from "../cluster/helpers/procs.js";
+import { type Proc, ProcSet } from "../harness/proc.js";
+import { spawnFaultNode, startFaultBroker } from "./helpers.js";
 
 const SERVER = curveKeyPair();
 const CLIENT = curveKeyPair();
@@ -64,7 +66,7 @@ describe("CURVE cluster: wrong keys and plaintext are refused", () => {
       assert.deepEqual([...new Set(failed.map((l) => l["reason"]))], [reason], "handshake_failed monitoring events with that reason");
       // The broker saw the failed handshake on its side too.
       await broker.wait("conn", (l) => l["ev"] === "handshake:error", bMark);
-      await intruder.exit();
+      await intruder.quit();
       // Nobody saw it join: cluster members printed no node_up for worker-2.
       for (const [i, p] of [manager, worker].entries())
         assert.deepEqual(p.lines.slice(seen[i]).filter((l) => l["e"] === "node_up"), [], `${p.label} saw no node_up`);
@@ -74,6 +76,6 @@ describe("CURVE cluster: wrong keys and plaintext are refused", () => {
     const mark = worker.lines.length;
     await manager.command({ cmd: "msg", topic: "zeek.cluster.worker", s: "still fine" }, "sent");
     assert.deepEqual((await worker.wait("event", () => true, mark))["args"], ["still fine"]);
-    await Promise.all([manager.exit(), worker.exit(), broker.exit()]);
+    await Promise.all([manager.quit(), worker.quit(), broker.quit()]);
   });
 });

@@ -5,7 +5,9 @@
 // (+ scheduling slack). After SIGCONT the node reconnects and is seen up again.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { LAYOUT, ProcSet, type NodeProc, allUp, startFaultBroker, startLayoutNode } from "./helpers.js";
+import type { NodeProc } from "../cluster/helpers/procs.js";
+import { ProcSet } from "../harness/proc.js";
+import { LAYOUT, allUp, startFaultBroker, startLayoutNode } from "./helpers.js";
 
 export const HB = { heartbeatIntervalMs: 200, heartbeatTimeoutMs: 1000 };
 /** Documented bound: interval + timeout + 500 ms slack (timers, event loop turns, the forwarding hop). */
@@ -49,7 +51,7 @@ test(`a node frozen with SIGSTOP: node_down everywhere within ${FREEZE_BOUND_MS}
     await allUp([...nodes.values()]);
   }
   t.diagnostic(`worst heartbeat detection: ${Math.max(...worst).toFixed(0)} ms (interval ${HB.heartbeatIntervalMs} ms, timeout ${HB.heartbeatTimeoutMs} ms)`);
-  await Promise.all([...nodes.values(), broker].map((p) => p.exit()));
+  await Promise.all([...nodes.values(), broker].map((p) => p.quit()));
 });
 
 // The thawed node finds its broker connection gone, raises node_down for its peers and runs
@@ -68,5 +70,5 @@ test("a node thawed after SIGCONT is seen up again by the others", async () => {
     w2.child.kill("SIGCONT");
   }
   await Promise.all([manager, w1].map((p, i) => p.wait("node_up", (x) => x["name"] === "worker-2" && x["id"] === w2.id, from[i], 5000)));
-  await Promise.all([...nodes, broker].map((p) => p.exit()));
+  await Promise.all([...nodes, broker].map((p) => p.quit()));
 });

@@ -1,14 +1,14 @@
-// Shared pieces of the fault suite: spawning the fault processes, the CLI logger, the cluster
-// layout, timing helpers. Every process is registered in a set the test kills in after().
-import { spawn, spawnSync } from "node:child_process";
+// Shared pieces of the fault suite: the fault processes (fault-proc.ts) and cluster nodes of one
+// layout, optionally wrapped in a command prefix (e.g. `ip netns exec NS`), on the test harness
+// (test/harness/proc.ts). Every process is registered in a set the test kills in after().
+import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import type { NodeOptions } from "../../src/cluster/options.js";
-import { type BrokerProc, type LayoutNodes, type NodeProc, type NodeProcConfig, type NodeStats, Proc, stats, until } from "../cluster/helpers/procs.js";
+import { type BrokerProc, type LayoutNodes, type NodeProc, type NodeProcConfig, stats } from "../cluster/helpers/procs.js";
+import { Proc, type ProcSet } from "../harness/proc.js";
+import { until } from "../harness/until.js";
 import { CLI, ROOT, TEST_CWD } from "../paths.js";
 import type { FaultBrokerConfig, FaultNodeConfig, LogSenderConfig } from "./fault-proc.js";
-
-export { Proc, stats, until, type NodeStats };
-export type { BrokerProc, NodeProc, LayoutNodes };
 
 export const LAYOUT: LayoutNodes = [
   ["manager", "manager"],
@@ -19,31 +19,10 @@ export const LAYOUT: LayoutNodes = [
 const FAULT_PROC = resolve(ROOT, "dist/test/faults/fault-proc.js");
 const NODE_PROC = resolve(ROOT, "dist/test/cluster/helpers/node-proc.js");
 
-/** Processes started by one test file; kill them all in after() (SIGCONT first, in case one is stopped). */
-export class ProcSet {
-  private readonly procs: Proc[] = [];
-  add<T extends Proc>(p: T): T {
-    this.procs.push(p);
-    return p;
-  }
-  killAll(): void {
-    for (const p of this.procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        try {
-          p.child.kill("SIGCONT");
-        } catch {
-          /* already gone */
-        }
-        p.kill();
-      }
-    }
-  }
-}
-
 /** The TS Broker in its own process on the given endpoints (port 0 = free ports). */
 export async function startFaultBroker(set: ProcSet, cfg: FaultBrokerConfig, prefix: string[] = []): Promise<BrokerProc> {
   const argv = [...prefix, process.execPath, FAULT_PROC, "--fault-broker", JSON.stringify(cfg)];
-  const p = set.add(new Proc(spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), "broker") as BrokerProc);
+  const p = set.add(Proc.spawn(argv[0]!, argv.slice(1), { label: "broker", cwd: TEST_CWD }) as BrokerProc);
   const l = await p.wait("broker");
   p.xsub = l["xsub"] as string;
   p.xpub = l["xpub"] as string;
@@ -62,7 +41,7 @@ export async function startLayoutNode(set: ProcSet, name: string, broker: { xsub
     ...(extra.handlerDelayMs !== undefined ? { handlerDelayMs: extra.handlerDelayMs } : {}),
   };
   const argv = [...(extra.prefix ?? []), process.execPath, NODE_PROC, "--cluster-node", JSON.stringify(cfg)];
-  const p = set.add(new Proc(spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), name) as NodeProc);
+  const p = set.add(Proc.spawn(argv[0]!, argv.slice(1), { label: name, cwd: TEST_CWD }) as NodeProc);
   p.id = (await p.wait("started"))["id"] as string;
   return p;
 }
@@ -70,28 +49,20 @@ export async function startLayoutNode(set: ProcSet, name: string, broker: { xsub
 /** A --fault-node process (does not wait for it to start: the CURVE refusals never do). */
 export function spawnFaultNode(set: ProcSet, name: string, broker: { xsub: string; xpub: string }, options: Partial<NodeOptions> = {}): Proc {
   const cfg: FaultNodeConfig = { name, layout: LAYOUT, options: { connectXpubEndpoint: broker.xsub, connectXsubEndpoint: broker.xpub, ...options } };
-  return set.add(new Proc(spawn(process.execPath, [FAULT_PROC, "--fault-node", JSON.stringify(cfg)], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), name));
+  return set.add(Proc.node(FAULT_PROC, ["--fault-node", JSON.stringify(cfg)], { label: name, cwd: TEST_CWD }));
 }
 
 export async function startLogSender(set: ProcSet, cfg: LogSenderConfig): Promise<Proc> {
-  const p = set.add(new Proc(spawn(process.execPath, [FAULT_PROC, "--fault-logsender", JSON.stringify(cfg)], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), "logsender"));
+  const p = set.add(Proc.node(FAULT_PROC, ["--fault-logsender", JSON.stringify(cfg)], { label: "logsender", cwd: TEST_CWD }));
   await p.wait("started");
   return p;
 }
 
 /** `zeek-zmq logger --listen EP --dir DIR`; resolves with the bound endpoint. */
 export async function startCliLogger(set: ProcSet, listen: string, dir: string): Promise<{ proc: Proc; endpoint: string }> {
-  const p = set.add(new Proc(spawn(process.execPath, [CLI, "logger", "--listen", listen, "--dir", dir], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), "logger"));
-  const l = await p.wait("text", (x) => /^listening on /.test(String(x["text"])));
-  return { proc: p, endpoint: String(l["text"]).replace(/^listening on /, "").trim() };
+  const p = set.add(Proc.node(CLI, ["logger", "--listen", listen, "--dir", dir], { label: "logger", cwd: TEST_CWD, stdin: "ignore" }));
+  return { proc: p, endpoint: (await p.line(/^listening on (\S+)/))[1]! };
 }
-
-/** Waits for the next `kind` line after index `from` on `p`, returning the ms elapsed since `t0`. */
-export async function elapsedUntil(p: Proc, kind: string, pred: (l: Record<string, unknown>) => boolean, from: number, t0: number, ms: number): Promise<number> {
-  await p.wait(kind, pred, from, ms);
-  return performance.now() - t0;
-}
-
 
 /** Waits until every node in `nodes` sees all the others up. */
 export async function allUp(nodes: NodeProc[], ms = 15_000): Promise<void> {

@@ -9,7 +9,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { ProcSet, startCliLogger, startLogSender, until } from "./helpers.js";
+import { ProcSet } from "../harness/proc.js";
+import { until } from "../harness/until.js";
+import { startCliLogger, startLogSender } from "./helpers.js";
 
 const set = new ProcSet();
 const dirs: string[] = [];
@@ -73,7 +75,6 @@ test("logger killed and restarted: 0 log records lost while the PUSH queue is un
   const got = await until("queued records after the overflow", () => seqs(dir), (s) => s.length >= 2000 + sndhwm, 20_000);
   const expected = [...Array.from({ length: 2000 }, (_, i) => i), ...Array.from({ length: sndhwm }, (_, i) => 2000 + i)];
   assert.deepEqual(got.slice().sort((a, b) => a - b), expected, "the first log_sndhwm batches arrived, the refused ones did not");
-  await sender.exit();
-  logger.child.kill("SIGTERM");
-  assert.equal(await logger.exited, 0);
+  await sender.quit();
+  assert.equal((await logger.stop("SIGTERM")).code, 0);
 });

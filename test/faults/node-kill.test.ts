@@ -4,7 +4,9 @@
 // A restarted node (new node id) is seen up again.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { LAYOUT, ProcSet, type NodeProc, allUp, startFaultBroker, startLayoutNode } from "./helpers.js";
+import type { NodeProc } from "../cluster/helpers/procs.js";
+import { ProcSet } from "../harness/proc.js";
+import { LAYOUT, allUp, startFaultBroker, startLayoutNode } from "./helpers.js";
 
 /** The documented bound (RELIABILITY.md): node_down everywhere within 1 s of SIGKILL on loopback. */
 export const NODE_DOWN_BOUND_MS = 1000;
@@ -46,5 +48,5 @@ test("a node killed with SIGKILL: every other node sees node_down within 1 s, an
     nodes.set(victim, again);
   }
   t.diagnostic(`worst node_down after SIGKILL over ${measured.length} kills: ${Math.max(...measured).toFixed(1)} ms`);
-  await Promise.all([...nodes.values(), broker].map((p) => p.exit()));
+  await Promise.all([...nodes.values(), broker].map((p) => p.quit()));
 });

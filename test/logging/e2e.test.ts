@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 import { LOGS_DIR } from "../zeek-log/fixtures.js";
-import { type Proc, startLogger, startPushNode, waitMetric, type LoggerProc } from "./procs.js";
+import type { Proc } from "../harness/proc.js";
+import { startLogger, startPushNode, waitMetric, type LoggerProc } from "./procs.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "zeek-zmq-e2e-"));
 const procs: Proc[] = [];
@@ -35,16 +36,16 @@ function rows(file: string): Record<string, string>[] {
 }
 
 async function push(node: Proc, n: number): Promise<void> {
-  await node.command(`write ${n}`, /^wrote /);
+  await node.ask(`write ${n}`, /^wrote /);
 }
 
 async function closeNode(node: Proc): Promise<void> {
-  await node.command("close", /^closed$/);
-  assert.equal(await node.exited, 0, node.stderr);
+  await node.ask("close", /^closed$/);
+  assert.equal((await node.exit()).code, 0, node.stderr);
 }
 
 async function stopLogger(l: LoggerProc): Promise<void> {
-  assert.equal(await l.stop(), 0, l.stderr);
+  assert.equal((await l.stop()).code, 0, l.stderr);
 }
 
 describe("remote logging end to end (real processes)", () => {
@@ -53,7 +54,7 @@ describe("remote logging end to end (real processes)", () => {
       const dir = newDir();
       const logger = track(await startLogger(["--listen", "tcp://127.0.0.1:0", "--dir", dir, "--format", format]));
       const node = track(startPushNode("replayer", [logger.endpoint]));
-      await node.command("replay", /^replayed 58$/);
+      await node.ask("replay", /^replayed 58$/);
       await waitMetric(logger.metricsUrl, WRITTEN, 103);
       await closeNode(node);
       await stopLogger(logger);

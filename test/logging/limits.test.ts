@@ -11,6 +11,7 @@ import { LogWriterManager } from "../../src/logging/manager.js";
 import { openFilesCap } from "../../src/logging/open-files.js";
 import { MetricsRegistry } from "../../src/telemetry/registry.js";
 import { makeConnLikeBatch } from "../zeek-log/conn-like.js";
+import { until } from "../harness/until.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "zeek-zmq-loglimits-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -22,11 +23,7 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function settle(m: LogWriterManager, expectWritten: number): Promise<void> {
   m.flush();
-  const t0 = Date.now();
-  while (m.totals.written < expectWritten) {
-    if (Date.now() - t0 > 10_000) throw new Error(`written ${m.totals.written} of ${expectWritten}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await until(`${expectWritten} records written`, () => m.totals.written, (n) => n >= expectWritten, 10_000);
 }
 
 describe("open-file budget", () => {

@@ -11,6 +11,7 @@ import { ByteSink } from "../../src/logging/sink.js";
 import { MetricsRegistry } from "../../src/telemetry/registry.js";
 import { makeConnLikeBatch } from "../zeek-log/conn-like.js";
 import { captureLogBatches, LOGS_DIR } from "../zeek-log/fixtures.js";
+import { until } from "../harness/until.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "zeek-zmq-logmgr-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -149,9 +150,9 @@ describe("LogWriterManager policies", () => {
     const dns = decodeLogBatch(captureLogBatches()[0]!);
     m.write(dns);
     m.flush();
-    await waitFor(() => lines.some((l) => l.includes("cannot write")));
+    await until("a \"cannot write\" report", () => lines, (ls) => ls.some((l) => l.includes("cannot write")));
     assert.match(lines.find((l) => l.includes("cannot write"))!, /conn\.log: .*EISDIR.* bytes stay queued and are retried/);
-    await waitFor(() => readdirSync(dir).includes("all_types.log"));
+    await until("all_types.log written", () => readdirSync(dir), (names) => names.includes("all_types.log"));
     m.write(conn()); // still accepted while failing: queued
     rmSync(blocker, { recursive: true });
     assert.equal(await m.close(), 0);
@@ -194,11 +195,3 @@ describe("rotation", () => {
     assert.equal(pp.filter((x) => x === "1").length, 2);
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -2,11 +2,12 @@
 // installed with apt-get when missing (as root); otherwise the caller skips with the reason
 // natsServerMissing() returns. Listens on 127.0.0.1 only, on a free port, storing in a temporary
 // directory; restartable on the same port and store (the outage tests).
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Proc } from "../harness/proc.js";
+import { freePort } from "../harness/ports.js";
 
 function which(cmd: string): string | null {
   const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
@@ -26,22 +27,10 @@ export function natsServerMissing(): string | null {
   return which("nats-server") !== null ? null : "nats-server is still missing after apt-get install nats-server";
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export class NatsServer {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  /** stderr of every run, for failure messages. */
-  log = "";
+  private proc: Proc | undefined;
+  /** stderr of the earlier runs, for failure messages. */
+  private earlier = "";
   private constructor(
     readonly port: number,
     readonly storeDir: string,
@@ -58,40 +47,27 @@ export class NatsServer {
     return s;
   }
 
-  /** (Re)starts the server on the same port and store. */
+  /** stderr of every run, for failure messages. */
+  get log(): string {
+    return this.earlier + (this.proc?.stderr ?? "");
+  }
+
+  /** (Re)starts the server on the same port and store; resolves once it accepts clients. */
   async run(): Promise<void> {
-    const child = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.storeDir], { stdio: ["ignore", "ignore", "pipe"] });
-    this.child = child;
-    this.exited = new Promise((r) => child.once("exit", () => r()));
-    const from = this.log.length;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats-server did not get ready within 15 s: ${this.log.slice(-2000)}`)), 15_000);
-      child.stderr!.on("data", (d: Buffer) => {
-        this.log += d.toString();
-        if (this.log.indexOf("Server is ready", from) >= 0) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`nats-server exited with ${code}: ${this.log.slice(-2000)}`));
-      });
-    });
+    if (this.proc) this.earlier += this.proc.stderr + "\n";
+    this.proc = Proc.spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.storeDir], { label: "nats-server", stdin: "ignore" });
+    await this.proc.errLine(/Server is ready/, 0, 15_000);
   }
 
   /** Kills the server (SIGKILL: no goodbye to the clients) and waits for it to exit. */
   async kill(): Promise<void> {
-    this.child?.kill("SIGKILL");
-    await this.exited;
+    this.proc?.kill();
+    await this.proc?.exited;
   }
 
   /** Stops the server and removes its store. */
   async close(): Promise<void> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill("SIGTERM");
-      await this.exited;
-    }
+    await this.proc?.stop("SIGTERM");
     rmSync(this.storeDir, { recursive: true, force: true });
   }
 }

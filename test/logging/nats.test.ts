@@ -9,9 +9,11 @@ import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect, type NatsConnection } from "nats";
 import { LOGS_DIR } from "../zeek-log/fixtures.js";
-import { ProcSet, startLogSender } from "../faults/helpers.js";
+import { startLogSender } from "../faults/helpers.js";
+import { type Proc, ProcSet } from "../harness/proc.js";
+import { until } from "../harness/until.js";
 import { NatsServer, natsServerMissing } from "./nats-server.js";
-import { metric, startLogger, startPushNode, waitMetric, type LoggerProc, type Proc } from "./procs.js";
+import { metric, startLogger, startPushNode, waitMetric, type LoggerProc } from "./procs.js";
 
 const missing = natsServerMissing();
 const procs: Proc[] = [];
@@ -60,7 +62,7 @@ async function readStreamOnce(nc: NatsConnection, stream: string, n: number): Pr
 }
 
 async function stopLogger(l: LoggerProc): Promise<void> {
-  assert.equal(await l.stop(), 0, l.stderr);
+  assert.equal((await l.stop()).code, 0, l.stderr);
 }
 
 describe("logger --sink nats (real nats-server -js)", { skip: missing ?? false }, () => {
@@ -80,7 +82,7 @@ describe("logger --sink nats (real nats-server -js)", { skip: missing ?? false }
     procs.push(logger);
     const node = startPushNode("replayer", [logger.endpoint]);
     procs.push(node);
-    await node.command("replay", /^replayed 58$/);
+    await node.ask("replay", /^replayed 58$/);
     await waitMetric(logger.metricsUrl, "zeek_logger_nats_acked_records_total", 103);
     assert.equal(await metric(logger.metricsUrl, "zeek_logger_nats_pending_records"), 0);
     assert.equal(await metric(logger.metricsUrl, "zeek_logger_nats_connected"), 1);
@@ -98,7 +100,7 @@ describe("logger --sink nats (real nats-server -js)", { skip: missing ?? false }
       const got = msgs.filter((m) => m.subject === `zeek.logs.${path}`).map((m) => m.data.toString("latin1"));
       assert.deepEqual(got, want, path);
     }
-    await node.command("close", /^closed$/);
+    await node.ask("close", /^closed$/);
     await stopLogger(logger);
     assert.doesNotMatch(logger.stderr, /cannot|skipped|dropp|lost/);
   });
@@ -121,13 +123,15 @@ describe("logger --sink nats (real nats-server -js)", { skip: missing ?? false }
     await waitMetric(logger.metricsUrl, "zeek_logger_nats_acked_records_total", 1100);
     await nats.kill();
     assert.deepEqual(await sent, { e: "logged", ok: down, dropped: 0 });
-    // Wait until the logger stops taking records (its receive count holds still).
-    let received = -1;
-    for (let last = -2; received !== last; ) {
-      last = received;
-      await new Promise((r) => setTimeout(r, 300));
-      received = await metric(logger.metricsUrl, "zeek_logger_received_records_total");
-    }
+    // The logger stops taking records once the sink is congested: disconnected with a window's
+    // worth unacknowledged (acks cannot arrive and failed publishes stay pending, so from then on
+    // the receiver reads nothing and the counts below hold still).
+    await until(
+      "NATS seen down with a window of records pending",
+      async () => ({ connected: await metric(logger.metricsUrl, "zeek_logger_nats_connected"), pending: await metric(logger.metricsUrl, "zeek_logger_nats_pending_records") }),
+      (s) => s.connected === 0 && s.pending >= W,
+    );
+    const received = await metric(logger.metricsUrl, "zeek_logger_received_records_total");
     const pending = await metric(logger.metricsUrl, "zeek_logger_nats_pending_records");
     const acked = await metric(logger.metricsUrl, "zeek_logger_nats_acked_records_total");
     t.diagnostic(`NATS down: logger took ${received} of ${1000 + down} records, ${acked} acknowledged, ${pending} pending (window ${W}, congested at ${2 * W})`);
@@ -151,7 +155,7 @@ describe("logger --sink nats (real nats-server -js)", { skip: missing ?? false }
     await reader.close();
     const seqs = msgs.map((m) => Number((JSON.parse(m.data.toString()) as { seq: number }).seq));
     assert.deepEqual(seqs, Array.from({ length: 1000 + down }, (_, i) => i), "every record once, in order");
-    await sender.exit();
+    await sender.quit();
     await stopLogger(logger);
     assert.match(logger.stderr, /lost the connection to NATS/);
     assert.match(logger.stderr, /reconnected to NATS/);

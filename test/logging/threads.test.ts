@@ -12,8 +12,10 @@ import type { SerializedBatchChecks } from "../../src/logging/consumer.js";
 import { LogWriterManager, type LogWriterManagerOptions } from "../../src/logging/manager.js";
 import { makeConnLikeBatch } from "../zeek-log/conn-like.js";
 import { captureLogBatches, LOGS_DIR } from "../zeek-log/fixtures.js";
-import { type Proc, startLogger, startPushNode, waitMetric } from "./procs.js";
+import type { Proc } from "../harness/proc.js";
+import { startLogger, startPushNode, waitMetric } from "./procs.js";
 import { zeekBenchBatches } from "./zeek-bench.js";
+import { until } from "../harness/until.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "zeek-zmq-threads-"));
 const procs: Proc[] = [];
@@ -47,17 +49,6 @@ function numbered(path: string, first: number, n: number): LogBatch {
     return c;
   });
   return { ...b, path, records };
-}
-
-function waitFor(cond: () => boolean): Promise<void> {
-  return new Promise((res) => {
-    const t = setInterval(() => {
-      if (cond()) {
-        clearInterval(t);
-        res();
-      }
-    }, 5);
-  });
 }
 
 async function run(opts: Partial<LogWriterManagerOptions>, feed: (m: LogWriterManager, checks: Checks) => void): Promise<{ dir: string; m: LogWriterManager; checks: Checks; lines: string[] }> {
@@ -156,7 +147,7 @@ describe("log_writer_threads", () => {
     const checks = new Checks();
     const raw = encodeLogBatch(numbered("conn", 0, 20));
     m.writeSerialized(raw, { sender: "w", payloadBytes: raw.length }, checks);
-    await waitFor(() => lines.some((l) => l.includes("cannot write")));
+    await until("a \"cannot write\" report", () => lines, (ls) => ls.some((l) => l.includes("cannot write")));
     rmSync(blocker, { recursive: true });
     const report = await m.shutdown();
     assert.equal(report.lostBytes, 0);
@@ -171,10 +162,10 @@ describe("log_writer_threads", () => {
     const a = startPushNode("worker-1", [logger.endpoint]);
     const b = startPushNode("worker-2", [logger.endpoint]);
     procs.push(a, b);
-    await Promise.all([a.command("write 3000", /^wrote /), b.command("write 2000", /^wrote /)]);
+    await Promise.all([a.ask("write 3000", /^wrote /), b.ask("write 2000", /^wrote /)]);
     await waitMetric(logger.metricsUrl, "zeek_logger_received_records_total", 1);
-    await Promise.all([a.command("close", /^closed$/), b.command("close", /^closed$/)]);
-    assert.equal(await logger.stop(), 0, logger.stderr);
+    await Promise.all([a.ask("close", /^closed$/), b.ask("close", /^closed$/)]);
+    assert.equal((await logger.stop()).code, 0, logger.stderr);
     const text = readFileSync(join(dir, "conn.log"), "utf8");
     let names: string[] = [];
     const rows: Record<string, string>[] = [];

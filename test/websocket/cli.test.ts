@@ -3,60 +3,26 @@
 // Zeek's lines for added and lost clients, stops on SIGTERM with 1001 "Terminating" to its
 // clients, and refuses bad usage with clear messages (a bad TLS pair: tls.test.ts).
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { startBroker, startNode, type BrokerProc, type NodeProc } from "../cluster/helpers/procs.js";
+import { Proc } from "../harness/proc.js";
 import { CLI, TEST_CWD } from "../paths.js";
 import { Client, dataMessageJson, S } from "./helpers.js";
-
-class Cli {
-  readonly lines: string[] = [];
-  stderr = "";
-  readonly exited: Promise<number | null>;
-  private waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
-  constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on("line", (l) => {
-      this.lines.push(l);
-      this.waiters = this.waiters.filter((w) => {
-        const m = w.re.exec(l);
-        if (m) w.resolve(m);
-        return !m;
-      });
-    });
-    child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((r) => child.on("exit", (code) => r(code)));
-  }
-  line(re: RegExp, ms = 15_000): Promise<RegExpExecArray> {
-    for (const l of this.lines) {
-      const m = re.exec(l);
-      if (m) return Promise.resolve(m);
-    }
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no line ${re} within ${ms} ms; stdout: ${this.lines.join(" | ")}; stderr: ${this.stderr}`)), ms);
-      this.waiters.push({ re, resolve: (m) => (clearTimeout(t), resolve(m)) });
-    });
-  }
-}
 
 describe("websocket cli - zeek-zmq websocket, a broker and a node: three processes", () => {
   let broker: BrokerProc;
   let node: NodeProc;
-  let cli: Cli;
+  let cli: Proc;
   let url: string;
   before(async () => {
     broker = await startBroker();
     node = await startNode({ name: "worker-1", subscribe: ["/to-node"] }, broker);
-    cli = new Cli(
-      spawn(process.execPath, [CLI, "websocket", "--listen", "127.0.0.1:0", "--connect-xpub-endpoint", broker.xsub, "--connect-xsub-endpoint", broker.xpub, "--log-dir", TEST_CWD], {
-        cwd: TEST_CWD,
-        stdio: ["ignore", "pipe", "pipe"],
-      }),
-    );
+    cli = Proc.node(CLI, ["websocket", "--listen", "127.0.0.1:0", "--connect-xpub-endpoint", broker.xsub, "--connect-xsub-endpoint", broker.xpub, "--log-dir", TEST_CWD], { label: "zeek-zmq websocket", cwd: TEST_CWD, stdin: "ignore" });
     url = (await cli.line(/^listening (ws:\/\/127\.0\.0\.1:\d+\/v1\/messages\/json)$/))[1]!;
   });
   after(() => {
-    cli?.child.kill("SIGKILL");
+    cli?.kill();
     node?.kill();
     broker?.kill();
   });
@@ -81,9 +47,9 @@ describe("websocket cli - zeek-zmq websocket, a broker and a node: three process
   test("SIGTERM: clients get 1001 Terminating, exit status 0", async () => {
     const cl = await Client.connect(url);
     await cl.subscribe([]);
-    cli.child.kill("SIGTERM");
+    const exit = cli.stop("SIGTERM");
     assert.deepEqual(await cl.closed, { code: 1001, reason: "Terminating" });
-    assert.equal(await cli.exited, 0, cli.stderr);
+    assert.equal((await exit).code, 0, cli.stderr);
   });
 });
 

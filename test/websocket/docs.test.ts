@@ -3,11 +3,10 @@
 // DevTools protocol) and in Node's own WHATWG WebSocket. Each skips, saying why, where its
 // runtime is missing.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { Broker } from "../../src/cluster/broker.js";
@@ -16,6 +15,7 @@ import type { WebSocketServer } from "../../src/websocket/server.js";
 import { ROOT, TEST_CWD } from "../paths.js";
 import { PING, PONG } from "./helpers.js";
 import { PYTHON, pythonWebsockets } from "./python.js";
+import { Proc } from "../harness/proc.js";
 
 const DOC = readFileSync(resolve(ROOT, "docs/websocket.md"), "utf8");
 const DOC_URL = "ws://127.0.0.1:27759/v1/messages/json";
@@ -34,15 +34,9 @@ function chromium(): string | undefined {
 
 /** Evaluates `expression` (a promise) in a page of headless Chromium; resolves with its value. */
 async function inChromium(bin: string, expression: string): Promise<unknown> {
-  const proc = spawn(bin, ["--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0", `--user-data-dir=${mkdtempSync(join(TEST_CWD, "chromium-"))}`, "about:blank"], { stdio: ["ignore", "ignore", "pipe"] });
+  const proc = Proc.spawn(bin, ["--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0", `--user-data-dir=${mkdtempSync(join(TEST_CWD, "chromium-"))}`, "about:blank"], { label: "chromium", stdin: "ignore" });
   try {
-    const port = await new Promise<string>((resolvePort, reject) => {
-      const t = setTimeout(() => reject(new Error("chromium did not start its DevTools endpoint within 20 s")), 20_000);
-      createInterface({ input: proc.stderr! }).on("line", (l) => {
-        const m = /DevTools listening on ws:\/\/[^:]+:(\d+)\//.exec(l);
-        if (m) (clearTimeout(t), resolvePort(m[1]!));
-      });
-    });
+    const port = (await proc.errLine(/DevTools listening on ws:\/\/[^:]+:(\d+)\//))[1]!;
     const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { type: string; webSocketDebuggerUrl: string }[];
     const page = targets.find((t) => t.type === "page")!;
     const cdp = new WebSocket(page.webSocketDebuggerUrl);
@@ -58,7 +52,7 @@ async function inChromium(bin: string, expression: string): Promise<unknown> {
       return msg.result!.result.value;
     }
   } finally {
-    proc.kill("SIGKILL");
+    proc.kill();
   }
 }
 
@@ -82,12 +76,9 @@ function browserProgram(url: string, source = example("browser-client")): string
 /** Runs a program (a promise of a string) in Node with its WHATWG WebSocket; resolves with what it printed. */
 async function inNode(program: string): Promise<string> {
   const flags = Number(process.versions.node.split(".")[0]) < 22 ? ["--experimental-websocket"] : [];
-  const js = spawn(process.execPath, [...flags, "--no-warnings", "-e", `${program}.then((l) => { process.stdout.write(l); process.exit(0); })`], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  js.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  const [code] = (await once(js, "exit")) as [number];
-  assert.equal(code, 0);
-  return out;
+  const js = Proc.spawn(process.execPath, [...flags, "--no-warnings", "-e", `${program}.then((l) => { process.stdout.write(l); process.exit(0); })`], { label: "node client", stdin: "ignore" });
+  assert.equal((await js.exit()).code, 0, js.stderr);
+  return js.out.join("\n");
 }
 
 describe("websocket docs - the Python and browser clients of docs/websocket.md", () => {
@@ -109,12 +100,9 @@ describe("websocket docs - the Python and browser clients of docs/websocket.md",
   });
 
   test("the Python client prints the ack and the Demo::pong event", { skip: pythonWebsockets() }, async () => {
-    const py = spawn(PYTHON, ["-c", example("python-client")], { env: { ...process.env, ZEEK_WS: server.url }, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    py.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    const [code] = (await once(py, "exit")) as [number];
-    assert.equal(code, 0);
-    assert.deepEqual(out.trim().split("\n"), ["ack", "Demo::pong ['hi', 2]"]);
+    const py = Proc.spawn(PYTHON, ["-c", example("python-client")], { label: "python client", env: { ...process.env, ZEEK_WS: server.url }, stdin: "ignore" });
+    assert.equal((await py.exit()).code, 0, py.stderr);
+    assert.deepEqual(py.out, ["ack", "Demo::pong ['hi', 2]"]);
   });
 
   test("the browser client, in headless Chromium, logs the Demo::pong event", { skip: chromium() ? undefined : "no chromium on this machine (apt-get install chromium)" }, async () => {
@@ -128,21 +116,20 @@ describe("websocket docs - the Python and browser clients of docs/websocket.md",
   test("README's Python client prints the ack, then an event the host publishes to its topic", { skip: pythonWebsockets() }, async () => {
     const source = readmeExample("python");
     assert.ok(source.includes(DOC_URL));
-    const py = spawn(PYTHON, ["-c", source.replace(DOC_URL, server.url)], { stdio: ["ignore", "pipe", "inherit"] });
+    const py = Proc.spawn(PYTHON, ["-c", source.replace(DOC_URL, server.url)], { label: "README python client", stdin: "ignore" });
     try {
-      const lines = createInterface({ input: py.stdout! })[Symbol.asyncIterator]();
-      const ack = (await lines.next()).value as string;
+      const ack = (await py.line(/^.*$/, 0))[0];
       assert.match(ack, new RegExp(`^\\{'type': 'ack', 'endpoint': '${host.nodeId}-websocket-\\d+', 'version': '8\\.2\\.2'\\}$`));
       // The host's XPUB learns the subscription through the broker independently of the client's
       // ack: publish until the event arrives.
       const publish = () => host.publish("zeek.cluster.worker", PONG, ["readme", 3n]);
       publish();
       const again = setInterval(publish, 100);
-      const msg = (await lines.next().finally(() => clearInterval(again))).value as string;
+      const msg = (await py.line(/^.*$/, 1).finally(() => clearInterval(again)))[0];
       assert.ok(msg.startsWith("{'type': 'data-message', 'topic': 'zeek.cluster.worker', '@data-type': 'vector'"), msg);
       assert.ok(msg.includes("'data': 'Demo::pong'") && msg.includes("'data': 'readme'") && msg.includes("'data': 3}"), msg);
     } finally {
-      py.kill("SIGKILL");
+      py.kill();
     }
   });
 

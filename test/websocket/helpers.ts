@@ -147,14 +147,3 @@ export function lost(server: WebSocketServer, id?: string): Promise<{ info: Endp
     server.on("websocket_client_lost", on);
   });
 }
-
-/** Polls `f` until `ok` holds (events that have no notification of their own). */
-export async function until<T>(what: string, f: () => T | Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what} (last: ${JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x))})`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

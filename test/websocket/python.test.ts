@@ -2,7 +2,6 @@
 // python3 as for the recording) against a zeek-zmq host: its transcript must equal the one
 // recorded from Zeek 8.2.2, line for line, byte for byte.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -10,6 +9,7 @@ import { FIXTURES, TEST_CWD } from "../paths.js";
 import { startCluster, type TestCluster } from "./helpers.js";
 import { PYTHON, pythonWebsockets } from "./python.js";
 import { FIXTURE_NODE_ID, managerOutput } from "./fixture.js";
+import { Proc } from "../harness/proc.js";
 
 const skip = pythonWebsockets();
 
@@ -23,9 +23,8 @@ describe("websocket python - the fixture's capture.py against zeek-zmq", { skip 
   test("capture.py writes Zeek 8.2.2's transcript, byte for byte; the host raises what Zeek's manager printed", async () => {
     const out = join(TEST_CWD, "python-transcript.jsonl");
     const script = resolve(FIXTURES, "websocket/scripts/capture.py");
-    const py = spawn(PYTHON, [script, String(c.server.port), out], { stdio: ["ignore", "inherit", "inherit"] });
-    const code = await new Promise<number | null>((r) => py.on("exit", r));
-    assert.equal(code, 0, "capture.py exit status");
+    const py = Proc.spawn(PYTHON, [script, String(c.server.port), out], { label: "capture.py", stdin: "ignore" });
+    assert.equal((await py.exit()).code, 0, `capture.py exit status${py.output()}`);
     assert.equal(readFileSync(out, "utf8"), readFileSync(resolve(FIXTURES, "websocket/transcript.jsonl"), "utf8"));
     assert.deepEqual(c.log.lines, managerOutput());
   });

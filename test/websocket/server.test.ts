@@ -15,7 +15,8 @@ import { ClusterNode } from "../../src/cluster/node.js";
 import { decodeEvent } from "../../src/codec/broker/event.js";
 import { ConfigError } from "../../src/errors.js";
 import { TEST_CWD } from "../paths.js";
-import { C, Client, dataMessageJson, lost, NOTE, S, startCluster, until, type TestCluster } from "./helpers.js";
+import { until } from "../harness/until.js";
+import { C, Client, dataMessageJson, lost, NOTE, S, startCluster, type TestCluster } from "./helpers.js";
 
 const metric = (c: TestCluster, line: string): number => {
   const l = c.host.registry.render().split("\n").find((x) => x.startsWith(line));

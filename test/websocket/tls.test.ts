@@ -2,7 +2,7 @@
 // apt-get when missing, else the tests skip, saying why). wss:// with Node and Python clients,
 // client certificates with enable_peer_verification, and clear refusals of bad files and pairs.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { ConfigError } from "../../src/errors.js";
 import { CLI, TEST_CWD } from "../paths.js";
+import { Proc } from "../harness/proc.js";
 import { C, Client, dataMessageJson, S, startCluster, type TestCluster } from "./helpers.js";
 import { PYTHON, pythonWebsockets } from "./python.js";
 
@@ -100,12 +101,9 @@ async def main():
         print(json.loads(await ws.recv())["data"][2]["data"][0]["data"])
 asyncio.run(main())
 `;
-    const py = spawn(PYTHON, ["-c", script, c.server.url, pki.ca, pingText], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    py.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    const [code] = (await once(py, "exit")) as [number];
-    assert.equal(code, 0);
-    assert.deepEqual(out.trim().split("\n"), ["ack", "Demo::pong"]);
+    const py = Proc.spawn(PYTHON, ["-c", script, c.server.url, pki.ca, pingText], { label: "python TLS client", stdin: "ignore" });
+    assert.equal((await py.exit()).code, 0, py.stderr);
+    assert.deepEqual(py.out, ["ack", "Demo::pong"]);
   });
 
   test("enable_peer_verification: only clients with a certificate from ca_file get in", async () => {

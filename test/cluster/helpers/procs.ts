@@ -1,96 +1,10 @@
-// Child processes for the cluster tests: node and broker processes (node-proc.ts, broker-proc.ts)
-// speak JSON lines on stdout and take JSON commands on stdin. Everything binds 127.0.0.1 port 0.
-import { type ChildProcess, spawn } from "node:child_process";
+// The cluster tests' processes (test/harness/proc.ts): node and broker processes (node-proc.ts,
+// broker-proc.ts) speak JSON lines on stdout and take JSON commands on stdin. Everything binds
+// 127.0.0.1 port 0.
 import { resolve } from "node:path";
-import { createInterface } from "node:readline";
 import type { NodeOptions } from "../../../src/cluster/options.js";
+import { Proc } from "../../harness/proc.js";
 import { ROOT, TEST_CWD } from "../../paths.js";
-import { pollUntil } from "../../harness/until.js";
-
-export const WAIT_MS = 15_000;
-
-export type Line = { e: string } & Record<string, unknown>;
-
-/** A child process whose stdout is JSON lines; waits on lines with clear timeout errors. */
-export class Proc {
-  readonly lines: Line[] = [];
-  stderr = "";
-  readonly exited: Promise<number | null>;
-  private waiters: { pred: (l: Line) => boolean; from: number; resolve: (l: Line) => void }[] = [];
-
-  constructor(
-    readonly child: ChildProcess,
-    readonly label: string,
-  ) {
-    createInterface({ input: child.stdout! }).on("line", (text) => {
-      let line: Line;
-      try {
-        line = JSON.parse(text) as Line;
-      } catch {
-        line = { e: "text", text };
-      }
-      this.lines.push(line);
-      this.check();
-    });
-    child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((r) => child.on("exit", (code) => r(code)));
-  }
-
-  private check(): void {
-    this.waiters = this.waiters.filter((w) => {
-      for (let i = w.from; i < this.lines.length; i++)
-        if (w.pred(this.lines[i]!)) {
-          w.resolve(this.lines[i]!);
-          return false;
-        }
-      return true;
-    });
-  }
-
-  /** The first line (from index `from` on) with `e === kind` matching `pred`. */
-  wait(kind: string, pred: (l: Line) => boolean = () => true, from = 0, ms = WAIT_MS): Promise<Line> {
-    return new Promise((res, rej) => {
-      const timer = setTimeout(
-        () => rej(new Error(`${this.label}: no "${kind}" line as expected within ${ms} ms; stdout: ${this.lines.map((l) => JSON.stringify(l)).join(" | ").slice(-3000)}; stderr: ${this.stderr.slice(-2000)}`)),
-        ms,
-      );
-      const done = (l: Line): void => {
-        clearTimeout(timer);
-        res(l);
-      };
-      this.waiters.push({ pred: (l) => l.e === kind && pred(l), from, resolve: done });
-      this.check();
-      void this.exited.then((code) => {
-        if (this.waiters.some((w) => w.resolve === done)) {
-          clearTimeout(timer);
-          rej(new Error(`${this.label} exited (${code}) before a "${kind}" line; stderr: ${this.stderr.slice(-2000)}`));
-        }
-      });
-    });
-  }
-
-  /** Sends a command and waits for the answer line of kind `answer`. */
-  async command(cmd: Record<string, unknown>, answer: string, ms = WAIT_MS): Promise<Line> {
-    const from = this.lines.length;
-    this.child.stdin!.write(JSON.stringify(cmd) + "\n");
-    return this.wait(answer, () => true, from, ms);
-  }
-
-  all(kind: string): Line[] {
-    return this.lines.filter((l) => l.e === kind);
-  }
-
-  /** SIGKILL (no-op once exited). */
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
-  }
-
-  /** Asks the process to close its sockets and exit. */
-  async exit(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.stdin!.write(JSON.stringify({ cmd: "exit" }) + "\n");
-    return this.exited;
-  }
-}
 
 /** Stats line of a node-proc. */
 export interface NodeStats {
@@ -113,7 +27,7 @@ export interface BrokerProc extends Proc {
 
 /** The TS broker (src/cluster/broker.ts) in its own process. */
 export async function startBroker(): Promise<BrokerProc> {
-  const p = new Proc(spawn(process.execPath, [script("broker-proc"), "--cluster-broker"], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), "broker") as BrokerProc;
+  const p = Proc.node(script("broker-proc"), ["--cluster-broker"], { label: "broker", cwd: TEST_CWD }) as BrokerProc;
   const l = await p.wait("broker");
   p.xsub = l["xsub"] as string;
   p.xpub = l["xpub"] as string;
@@ -149,8 +63,7 @@ export interface NodeProc extends Proc {
 /** Starts a cluster node process; resolves once it is ready to publish. */
 export async function startNode(cfg: NodeProcConfig, broker: { xsub: string; xpub: string }, nodeFlags: string[] = []): Promise<NodeProc> {
   const full: NodeProcConfig = { ...cfg, options: { connectXpubEndpoint: broker.xsub, connectXsubEndpoint: broker.xpub, ...cfg.options } };
-  const child = spawn(process.execPath, [...nodeFlags, script("node-proc"), "--cluster-node", JSON.stringify(full)], { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD });
-  const p = new Proc(child, cfg.name) as NodeProc;
+  const p = Proc.spawn(process.execPath, [...nodeFlags, script("node-proc"), "--cluster-node", JSON.stringify(full)], { label: cfg.name, cwd: TEST_CWD }) as NodeProc;
   const l = await p.wait("started");
   p.id = l["id"] as string;
   if (typeof l["metrics"] === "string") p.metricsUrl = l["metrics"];
@@ -164,9 +77,4 @@ export async function scrape(url: string, name: string): Promise<number> {
   for (const line of text.split("\n"))
     if (line.startsWith(name + "{") || line.startsWith(name + " ")) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   return sum;
-}
-
-/** Polls `get` until `ok` holds (for counters, which no event announces); bounded. */
-export function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = WAIT_MS): Promise<T> {
-  return pollUntil(what, get, ok, ms);
 }

@@ -3,7 +3,7 @@
 // the node names, nor the payload appear anywhere in the capture; the same run in plaintext is the
 // control that proves the capture sees them. Only 127.0.0.1, only the broker's ports.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import type { NodeOptions } from "../../../src/cluster/options.js";
 import { curveKeyPair } from "../../../src/transport/index.js";
-import { Proc, ProcSet, have, spawnFaultNode, startFaultBroker } from "../helpers.js";
+import { Proc, ProcSet } from "../../harness/proc.js";
+import { have, spawnFaultNode, startFaultBroker } from "../helpers.js";
 
 const set = new ProcSet();
 const dirs: string[] = [];
@@ -36,24 +37,12 @@ async function capture(ports: number[], body: () => Promise<void>): Promise<Buff
   dirs.push(dir);
   const file = join(dir, "lo.pcap");
   const filter = `host 127.0.0.1 and (${ports.map((p) => `tcp port ${p}`).join(" or ")})`;
-  const dump = set.add(new Proc(spawn("tcpdump", ["-Z", "root", "--immediate-mode", "-i", "lo", "-U", "-s", "0", "-n", "-w", file, filter], { stdio: ["ignore", "pipe", "pipe"] }), "tcpdump"));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`tcpdump did not start within 15 s: ${dump.stderr}`)), 15_000);
-    const check = (): void => {
-      if (/listening on lo/.test(dump.stderr)) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-    dump.child.stderr!.on("data", check);
-    void dump.exited.then(() => reject(new Error(`tcpdump exited: ${dump.stderr}`)));
-    check();
-  });
+  const dump = set.add(Proc.spawn("tcpdump", ["-Z", "root", "--immediate-mode", "-i", "lo", "-U", "-s", "0", "-n", "-w", file, filter], { label: "tcpdump", stdin: "ignore" }));
+  await dump.errLine(/listening on lo/, 0, 15_000);
   try {
     await body();
   } finally {
-    dump.child.kill("SIGINT");
-    await dump.exited;
+    await dump.stop("SIGINT");
   }
   const bytes = await readFile(file);
   if (process.env["CAPTURE_DEBUG"]) process.stderr.write(`tcpdump ${filter}: ${dump.stderr}\n`);
@@ -79,8 +68,8 @@ async function run(curve: boolean, secret: string): Promise<Buffer> {
     await Promise.all([manager.wait("node_up"), worker.wait("node_up")]);
     for (let i = 0; i < 10; i++) await worker.command({ cmd: "msg", topic: "zeek.cluster.manager", s: `${secret}-${i}` }, "sent");
     await manager.wait("event", (l) => (l["args"] as string[])[0] === `${secret}-9`);
-    await Promise.all([manager.exit(), worker.exit()]);
-    await broker.exit();
+    await Promise.all([manager.quit(), worker.quit()]);
+    await broker.quit();
   });
 }
 

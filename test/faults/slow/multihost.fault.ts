@@ -9,13 +9,16 @@
 // where namespaces cannot be made; the netem phases are skipped with a message where the kernel
 // has no netem qdisc (the no-netem phase still runs across the namespaces).
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { CLI, ROOT, TEST_CWD } from "../../paths.js";
-import { LAYOUT, Proc, ProcSet, type NodeProc, allUp, startFaultBroker, startLayoutNode, stats, until } from "../helpers.js";
+import { type NodeProc, stats } from "../../cluster/helpers/procs.js";
+import { Proc, ProcSet } from "../../harness/proc.js";
+import { until } from "../../harness/until.js";
+import { LAYOUT, allUp, startFaultBroker, startLayoutNode } from "../helpers.js";
 
 const tag = (process.pid % 100000).toString(36);
 const HOSTS = ["broker", "logger", "w1", "w2"] as const;
@@ -90,7 +93,7 @@ const inHost = (h: Host): string[] => ["ip", "netns", "exec", ns(h)];
 async function logSender(h: Host, endpoint: string): Promise<Proc> {
   const cfg = { endpoints: [endpoint], sndhwm: 0 };
   const argv = [...inHost(h), process.execPath, FAULT_PROC, "--fault-logsender", JSON.stringify(cfg)];
-  const p = set.add(new Proc(spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), `logsender-${h}`));
+  const p = set.add(Proc.spawn(argv[0]!, argv.slice(1), { label: `logsender-${h}`, cwd: TEST_CWD }));
   await p.wait("started");
   await p.wait("connected");
   return p;
@@ -128,8 +131,8 @@ test("four hosts (network namespaces, veth + bridge, tc netem none / 1 ms / 20 m
   const dir = mkdtempSync(join(tmpdir(), "zeek-zmq-multihost-"));
   dirs.push(dir);
   const largv = [...inHost("logger"), process.execPath, CLI, "logger", "--listen", `tcp://${ADDR.logger}:0`, "--dir", dir];
-  const logger = set.add(new Proc(spawn(largv[0]!, largv.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: TEST_CWD }), "logger"));
-  const endpoint = String((await logger.wait("text", (x) => /^listening on /.test(String(x["text"]))))["text"]).replace(/^listening on /, "").trim();
+  const logger = set.add(Proc.spawn(largv[0]!, largv.slice(1), { label: "logger", cwd: TEST_CWD, stdin: "ignore" }));
+  const endpoint = (await logger.line(/^listening on (\S+)/))[1]!;
   const senders = [await logSender("w1", endpoint), await logSender("w2", endpoint)];
 
   const N = 20_000;
@@ -161,7 +164,6 @@ test("four hosts (network namespaces, veth + bridge, tc netem none / 1 ms / 20 m
   if (rates["20 ms, 1 % loss"] !== undefined)
     t.diagnostic(`throughput over the 20 ms + 1 % loss links: ${(rates["no netem"]! / rates["20 ms, 1 % loss"]).toFixed(2)}x slower than without netem (ZMTP pipelines: no per-message round trip)`);
   assert.deepEqual(faultSeqs(dir).sort((a, b) => a - b), Array.from({ length: logged }, (_, i) => i), "every log record exactly once");
-  for (const snd of senders) await snd.exit();
-  logger.child.kill("SIGTERM");
-  assert.equal(await logger.exited, 0);
+  for (const snd of senders) await snd.quit();
+  assert.equal((await logger.stop("SIGTERM")).code, 0);
 });

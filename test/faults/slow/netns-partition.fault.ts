@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, test } from "node:test";
-import { LAYOUT, ProcSet, type NodeProc, allUp, startFaultBroker, startLayoutNode } from "../helpers.js";
+import type { NodeProc } from "../../cluster/helpers/procs.js";
+import { ProcSet } from "../../harness/proc.js";
+import { LAYOUT, allUp, startFaultBroker, startLayoutNode } from "../helpers.js";
 
 const HB = { heartbeatIntervalMs: 200, heartbeatTimeoutMs: 1000 };
 const BOUND_MS = HB.heartbeatIntervalMs + HB.heartbeatTimeoutMs + 500;
@@ -82,5 +84,5 @@ test(`a silent network partition (veth link down between namespaces): node_down 
   t.diagnostic(`link down: node_down at manager ${times[0]!.toFixed(0)} ms, worker-1 ${times[1]!.toFixed(0)} ms`);
   assert.ok(Math.max(...times) < BOUND_MS, `detected after ${Math.max(...times).toFixed(0)} ms, bound ${BOUND_MS} ms`);
   assert.ok(Math.min(...times) >= HB.heartbeatTimeoutMs, "detected by the heartbeat timeout, not by a FIN/RST");
-  await Promise.all([manager, w1, broker].map((p) => p.exit()));
+  await Promise.all([manager, w1, broker].map((p) => p.quit()));
 });

@@ -7,7 +7,10 @@
 // and the publisher hold at most HWM-sized queues).
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { ProcSet, type NodeProc, type NodeStats, allUp, startFaultBroker, startLayoutNode, stats, until } from "../helpers.js";
+import { type NodeProc, type NodeStats, stats } from "../../cluster/helpers/procs.js";
+import { ProcSet } from "../../harness/proc.js";
+import { until } from "../../harness/until.js";
+import { allUp, startFaultBroker, startLayoutNode } from "../helpers.js";
 
 const set = new ProcSet();
 after(() => set.killAll());
@@ -65,5 +68,5 @@ test("a frozen subscriber under a flood: drops counted exactly, no silent loss, 
   assert.ok(s.maxOnloop <= onloopQueueHwm, `onloop queue peaked at ${s.maxOnloop} <= ${onloopQueueHwm}`);
   for (const [who, v] of Object.entries(peak)) assert.ok(v < idle[who as keyof typeof idle] + 64, `${who} RSS bounded: idle ${idle[who as keyof typeof idle].toFixed(1)} MB, peak ${v.toFixed(1)} MB`);
   assert.ok(s.rssMb < idle.manager + 64, `subscriber RSS bounded: ${s.rssMb.toFixed(1)} MB`);
-  await Promise.all([manager, w1, w2, broker].map((p) => p.exit()));
+  await Promise.all([manager, w1, w2, broker].map((p) => p.quit()));
 });
