@@ -19,6 +19,7 @@ test("loop lag - mean, p99 (within 1/16) and max of a window; take() starts a ne
 });
 
 test("loop lag - a block right after a scrape is in the next window", async () => {
+  // The sampler is a timer: waiting for its ticks is what is under test.
   const s = new LoopLagSampler(10);
   await sleep(50);
   s.take();
