@@ -2,11 +2,8 @@
 // (on/off/once/events over the EventDispatcher), and the queue behind node.events(decl) (async
 // iteration of typed events, as nats.js iterates a subscription).
 import { EventEmitter } from "node:events";
-import type { ZeekEvent } from "../codec/broker/event.js";
 import type { EventDecl } from "../codec/broker/typed.js";
-import type { DecodeError } from "../errors.js";
-import type { PackedMessage } from "../transport/index.js";
-import { EventDispatcher } from "./dispatcher.js";
+import { EventDispatcher, type DispatchHooks } from "./dispatcher.js";
 import type { AnyEventHandler, ClusterNodeEvents } from "./node-types.js";
 
 export interface StartOptions {
@@ -99,6 +96,11 @@ export class EventQueue<A> {
   }
 }
 
+/** @internal The dispatcher's reports, and events() dropping what its loop had no room for. */
+export interface HandlerReports extends DispatchHooks {
+  eventsDropped(name: string, max: number): void;
+}
+
 /**
  * The handler API of a ClusterNode over its EventDispatcher: on/off/once for typed Zeek
  * events (and the node's own events by name), events() as async iteration, handlers of any
@@ -109,26 +111,18 @@ export abstract class NodeHandlers extends EventEmitter<ClusterNodeEvents> {
   protected readonly dispatcher: EventDispatcher;
   private readonly onceWrappers = new WeakMap<object, (...args: never[]) => unknown>();
 
+  /** @internal What the dispatcher and events() report to the node (read when they report, not at construction). */
+  protected abstract readonly reports: HandlerReports;
+
   constructor() {
     super();
     this.dispatcher = new EventDispatcher({
-      incoming: (topic, name) => this.incoming(topic, name),
-      undecodable: (topic, format, sender, e) => this.undecodable(topic, format, sender, e),
-      handlerFailed: (name, e) => this.handlerFailed(name, e),
-      discovery: (name, format, payload, event, msg) => this.discoveryEvent(name, format, payload, event, msg),
+      incoming: (topic, name) => this.reports.incoming(topic, name),
+      undecodable: (topic, format, sender, e) => this.reports.undecodable(topic, format, sender, e),
+      handlerFailed: (name, e) => this.reports.handlerFailed(name, e),
+      discovery: (name, format, payload, event, msg) => this.reports.discovery?.(name, format, payload, event, msg) ?? false,
     });
   }
-
-  /** @internal A decoded event arrived (metrics). */
-  protected abstract incoming(topic: string, name: string): void;
-  /** @internal */
-  protected abstract undecodable(topic: string, format: string, sender: Buffer, e: DecodeError): void;
-  /** @internal */
-  protected abstract handlerFailed(name: string, e: unknown): void;
-  /** @internal Discovery's hellos; false when `name` is none (or there is no discovery). */
-  protected abstract discoveryEvent(name: string, format: string, payload: Buffer, event: ZeekEvent | undefined, msg: PackedMessage): boolean;
-  /** @internal events() dropped an event its loop had no room for. */
-  protected abstract eventsDropped(name: string, max: number): void;
 
   /** Handles `decl` events: `handler(...args)` with the declared JS types. May return a promise. */
   on<A extends readonly unknown[]>(decl: EventDecl<A>, handler: (...args: NoInfer<A>) => unknown): this;
@@ -173,7 +167,7 @@ export abstract class NodeHandlers extends EventEmitter<ClusterNodeEvents> {
    */
   events<A extends readonly unknown[]>(decl: EventDecl<A>, options: EventsOptions = {}): AsyncIterableIterator<A> {
     const q = new EventQueue<A>(options.maxQueued ?? 10_000, () => {
-      this.eventsDropped(decl.name, options.maxQueued ?? 10_000);
+      this.reports.eventsDropped(decl.name, options.maxQueued ?? 10_000);
     });
     const handler = (...args: A) => q.push(args);
     this.dispatcher.add(decl as EventDecl<readonly unknown[]>, handler as never);

@@ -3,20 +3,18 @@
 // what arrives (inbound), discovery, the reporter, logging (logging-wiring), the embedded broker
 // and hosted parts such as the WebSocket API (node-parts).
 import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
-import type { ZeekEvent } from "../codec/broker/event.js";
 import { z } from "../codec/broker/types.js";
-import { ConfigError, type DecodeError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import type { Log, LogReceiver, LogSender, LogStream } from "../logging/index.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
 import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
-import type { PackedMessage } from "../transport/index.js";
 import { BrokerLink } from "./broker-link.js";
 import type { BrokerThread } from "./broker-thread.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker.js";
 import { Inbound } from "./inbound.js";
 import { findNode, type ClusterLayout, type PoolType } from "./layout.js";
 import { startNodeLogging, type StartedNodeLogging } from "./logging-wiring.js";
-import { readyWithin, type StartOptions } from "./node-api.js";
+import { readyWithin, type HandlerReports, type StartOptions } from "./node-api.js";
 import { NodeDiscovery } from "./node-discovery.js";
 import { nodeStartHooks, type NodeHostContext } from "./node-parts.js";
 import { NodePublishing } from "./node-publishing.js";
@@ -250,26 +248,19 @@ export class ClusterNode extends NodePublishing implements AsyncDisposable {
   }
 
   /** @internal */
-  protected incoming(topic: string, name: string): void {
-    this.telemetry.onIncomingEvent(topic, name);
-  }
-
-  /** @internal */
-  protected undecodable(topic: string, format: string, sender: Buffer, e: DecodeError): void {
-    this.metrics.msgErrors.value++;
-    this.reporter.undecodable(topic, format, sender, e);
-  }
-
-  /** @internal */
-  protected discoveryEvent(name: string, format: string, payload: Buffer, event: ZeekEvent | undefined, msg: PackedMessage): boolean {
-    return this.discovery !== undefined && this.discovery.hello(name, format, payload, event, msg);
-  }
-
-  /** @internal */
-  protected eventsDropped(name: string, max: number): void {
-    this.metrics.onloopDrops.value++;
-    this.reporter.peerWarnings.once(`events:${name}`, () => `events(${name}): the loop falls behind, ${max} events wait; further ones are dropped and counted in zeek_cluster_zeromq_onloop_drops_total`);
-  }
+  protected readonly reports: HandlerReports = {
+    incoming: (topic, name) => this.telemetry.onIncomingEvent(topic, name),
+    undecodable: (topic, format, sender, e) => {
+      this.metrics.msgErrors.value++;
+      this.reporter.undecodable(topic, format, sender, e);
+    },
+    handlerFailed: (name, e) => this.reporter.handlerFailed(name, e),
+    discovery: (name, format, payload, event, msg) => this.discovery !== undefined && this.discovery.hello(name, format, payload, event, msg),
+    eventsDropped: (name, max) => {
+      this.metrics.onloopDrops.value++;
+      this.reporter.peerWarnings.once(`events:${name}`, () => `events(${name}): the loop falls behind, ${max} events wait; further ones are dropped and counted in zeek_cluster_zeromq_onloop_drops_total`);
+    },
+  };
 
   /** A line of Zeek's cluster.log (Cluster::LOG); without a message, creates the stream only. */
   private clusterLine(message: string | undefined): void {
@@ -282,11 +273,6 @@ export class ClusterNode extends NodePublishing implements AsyncDisposable {
     if (this.listenerCount("fatal") > 0) this.emit("fatal", message);
     else this.reporter.report("reporter_error", `fatal: ${message}`);
     void this.close();
-  }
-
-  /** @internal */
-  protected handlerFailed(name: string, e: unknown): void {
-    this.reporter.handlerFailed(name, e);
   }
 }
 
