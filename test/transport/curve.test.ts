@@ -68,7 +68,7 @@ describe("CURVE PUSH/PULL <-> libzmq", () => {
 
   test("libzmq heartbeats (PING inside MESSAGE) are answered: the connection outlives its timeout", async () => {
     const pull = new Pull(tsServer());
-    const push = new zmq.Push({ ...zClient(), heartbeatInterval: 20, heartbeatTimeout: 60 });
+    const push = new zmq.Push({ ...zClient(), heartbeatInterval: 20, heartbeatTimeout: 250 });
     let disconnects = 0;
     pull.on("disconnected", () => disconnects++);
     try {
@@ -76,8 +76,9 @@ describe("CURVE PUSH/PULL <-> libzmq", () => {
       const hs = event(pull, "handshake");
       push.connect(ep);
       await hs;
-      // Ten heartbeat timeouts without any data: libzmq drops us unless we answer every PING.
-      await new Promise((r) => setTimeout(r, 600));
+      // Several heartbeat timeouts without any data: libzmq drops us unless we answer every PING
+      // (the timeout stays above an event-loop stall of a loaded machine).
+      await new Promise((r) => setTimeout(r, 1200));
       await push.send("after");
       assert.deepEqual((await take(pull, 1)).map(hex), [hex([Buffer.from("after")])]);
       assert.equal(disconnects, 0);
@@ -88,7 +89,9 @@ describe("CURVE PUSH/PULL <-> libzmq", () => {
   });
 
   test("TS heartbeats under CURVE keep a quiet link alive and libzmq answers them", async () => {
-    const push = new Push({ ...tsClient(), heartbeatInterval: 20, heartbeatTimeout: 60 });
+    // Timeout well above an event-loop stall of a loaded machine (npm test runs files in
+    // parallel), well below the quiet period: without PONGs the link would drop several times.
+    const push = new Push({ ...tsClient(), heartbeatInterval: 20, heartbeatTimeout: 250 });
     const pull = new zmq.Pull(zServer);
     let lost = 0;
     push.on("disconnected", () => lost++);
@@ -97,7 +100,7 @@ describe("CURVE PUSH/PULL <-> libzmq", () => {
       const hs = event(push, "handshake");
       push.connect(pull.lastEndpoint!);
       await hs;
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 1200)); // the quiet period is what is under test
       assert.equal(lost, 0, "a PONG we could not open would have timed the link out");
       push.send([Buffer.from("still")]);
       assert.deepEqual((await zrecvAll(pull, 1)).map(hex), [hex([Buffer.from("still")])]);
