@@ -9,7 +9,7 @@ import { monitorSocket } from "./monitoring.js";
 import type { MonitoringEvent } from "./node-types.js";
 import { DEBUG_THREAD, type NodeOptions } from "./options.js";
 
-/** What the links report to their node. Losses and fatal errors are not reported once close() has begun. */
+/** What the links report to their node. Link losses are not reported once close() has begun. */
 export interface BrokerLinkHooks {
   monitoring(ev: MonitoringEvent): void;
   /** A misconfiguration (bad CURVE keys, wrong peer): the node cannot work. */
