@@ -1,4 +1,4 @@
-// `npm run bench -- logs`: remote logging end to end. Two writer processes PUSH 1000-record
+// `npm run bench -- logs [paths|zeek|loggers|nats]`: remote logging end to end. Two writer processes PUSH 1000-record
 // batches of a 20-column conn-like log to one `zeek-zmq logger` process, which writes TSV to
 // disk. Measured by the logger itself (its --stats line): records/s from its first received
 // batch to its last disk write, and its CPU time over that window. The codec-only decode rate
@@ -112,6 +112,11 @@ export async function main(args: string[]): Promise<void> {
   }
   if (args[0] === "zeek") {
     await zeekReplay();
+    return;
+  }
+  // Several loggers and the NATS JetStream sink live in logs-scale.ts; reachable from here too.
+  if (args[0] === "loggers" || args[0] === "nats") {
+    await (await import("./logs-scale.js")).main([args[0]]);
     return;
   }
 
