@@ -154,9 +154,7 @@ const ROLES: Record<string, (...a: string[]) => Promise<void>> = {
 
 // ---- orchestration -------------------------------------------------------------------------
 
-
 const role = (name: string, ...args: (string | number)[]): Child => start(process.execPath, [HERE, "--role", name, ...args.map(String)]);
-
 
 type BrokerKind = "ts" | "c";
 

@@ -78,4 +78,3 @@ export function buildNative(out = join(tmpdir(), "zeek-zmq-bench-native")): stri
   }
   return out;
 }
-

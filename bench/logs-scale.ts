@@ -31,7 +31,7 @@ async function writer(endpoints: string[], records: number): Promise<void> {
   const push = sender.socket!;
   let connected = 0;
   await new Promise<void>((r) => push.on("handshake", () => ++connected === endpoints.length && r()));
-  for (let sent = 0; sent < records; ) {
+  for (let sent = 0; sent < records;) {
     if (sender.sendPayload(payload, BATCH, "conn")) sent += BATCH;
     else await new Promise<void>((r) => push.once("drain", () => r()));
   }

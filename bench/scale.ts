@@ -84,12 +84,14 @@ class Child {
     });
     this.exited = new Promise((r) => proc.on("exit", (c) => r(c)));
   }
+
   expect(prefix: string, ms = TIMEOUT_MS): Promise<string> {
     return new Promise((res, rej) => {
       const t = setTimeout(() => rej(new Error(`no "${prefix}" line within ${ms} ms`)), ms);
       this.waiters.push({ prefix, resolve: (l) => (clearTimeout(t), res(l)) });
     });
   }
+
   send(line: string): void {
     this.proc.stdin!.write(line + "\n");
   }

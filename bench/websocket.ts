@@ -109,6 +109,7 @@ class Procs {
   cpu(): number[] {
     return [...this.list.map((p) => cpuSeconds(p.child.pid)), process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6];
   }
+
   get names(): string[] {
     return [...this.list.map((p) => p.name), "clients"];
   }

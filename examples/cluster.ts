@@ -36,7 +36,7 @@ const tick = defineEvent("Demo::tick", [z.count], ["n"]);
 const burst = 10_000;
 let ticks = 0;
 const all = new Promise<void>((resolve) => manager.on(tick, () => void (++ticks === burst && resolve())));
-for (let i = 0; i < burst; ) {
+for (let i = 0; i < burst;) {
   if (worker.publish("zeek.cluster.manager", tick, [BigInt(i)])) i++;
   else await once(worker, "drain");
 }

@@ -41,14 +41,17 @@ export class Parsed {
     readonly values: Values,
     readonly positionals: readonly string[],
   ) {}
+
   string(name: string): string | undefined {
     const v = this.values[name];
     return typeof v === "string" ? v : Array.isArray(v) ? this.strings(name).at(-1) : undefined;
   }
+
   strings(name: string): string[] {
     const v = this.values[name];
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : [];
   }
+
   flag(name: string): boolean {
     return this.values[name] === true;
   }

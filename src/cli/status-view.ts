@@ -33,20 +33,25 @@ export class LineView implements StatusView {
     private readonly err: Print,
     private readonly sup: Supervisor,
   ) {}
+
   change(c: ChildView, what: string): void {
     this.out(`${c.name}: ${what}`);
   }
+
   output(c: ChildView, stream: "stdout" | "stderr", line: string): void {
     (stream === "stdout" ? this.out : this.err)(`${c.name} | ${line}`);
   }
+
   info(line: string): void {
     this.out(line);
   }
+
   /** One line with every node's state, peers, rates and drops. */
   summary(): void {
     const n = this.sup.nodes.length;
     this.out(`status: ${this.sup.nodes.map((c) => `${c.name} ${stateText(c)} peers ${peers(c, n)} in ${rate(c.inRate)}/s out ${rate(c.outRate)}/s drops ${c.drops}`).join("; ")}`);
   }
+
   close(): void {}
 }
 
@@ -69,12 +74,15 @@ export class TableView implements StatusView {
     if (/^(crashed|exited|broker|stopped|failed)/.test(what)) this.above(`${c.name}: ${what}`);
     else this.redraw();
   }
+
   output(c: ChildView, _stream: "stdout" | "stderr", line: string): void {
     this.above(`${c.name} | ${line}`);
   }
+
   info(line: string): void {
     this.above(line);
   }
+
   summary(): void {}
 
   private above(line: string): void {

@@ -21,7 +21,7 @@ export function decodeZeekString(b: Buffer, start = 0, end = b.length): string {
   // Slow path: there was an invalid sequence (or a genuine U+FFFD): decode byte by byte.
   let out = "";
   let run = start;
-  for (let i = start; i < end; ) {
+  for (let i = start; i < end;) {
     if (b[i]! < 0x80) {
       i++;
       continue;

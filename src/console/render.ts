@@ -10,6 +10,7 @@ class Out {
   get full(): boolean {
     return this.text.length >= this.max;
   }
+
   add(s: string): void {
     if (!this.full) this.text += s;
   }

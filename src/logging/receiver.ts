@@ -106,7 +106,7 @@ export class LogReceiver implements SerializedBatchChecks {
     }
     // A few messages at a time: a consumer that turns congested stops the turn (its queue stays
     // bounded by its limit plus one step, not by MAX_PER_TURN large batches).
-    for (let taken = 0; taken < MAX_PER_TURN; ) {
+    for (let taken = 0; taken < MAX_PER_TURN;) {
       const msgs = this.pull.receiveAvailable(STEP);
       if (msgs.length === 0) return;
       for (let i = 0; i < msgs.length; i++) this.handle(msgs[i]!);

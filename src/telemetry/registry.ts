@@ -20,9 +20,11 @@ export class Gauge {
   set(v: number): void {
     this.value = v;
   }
+
   inc(n = 1): void {
     this.value += n;
   }
+
   dec(n = 1): void {
     this.value -= n;
   }

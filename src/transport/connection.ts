@@ -53,7 +53,6 @@ class CommandBatch {
 }
 import { quoted } from "../printable.js";
 
-
 export interface ConnectionOptions {
   socketType: SocketType;
   mechanism: Mechanism;

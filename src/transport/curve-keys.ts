@@ -11,14 +11,14 @@ export type CurveKeyInput = string | Uint8Array;
 /** The `curve` socket option: this socket is a CURVE server or a CURVE client. */
 export type CurveOption =
   | {
-      server: {
-        secretKey: CurveKeyInput;
-        /** Derived from secretKey when absent; must belong to it when given. */
-        publicKey?: CurveKeyInput;
-        /** Client public keys let in (ZAP-style); absent or null = any client that knows our public key. */
-        allowedClients?: readonly CurveKeyInput[] | null;
-      };
-    }
+    server: {
+      secretKey: CurveKeyInput;
+      /** Derived from secretKey when absent; must belong to it when given. */
+      publicKey?: CurveKeyInput;
+      /** Client public keys let in (ZAP-style); absent or null = any client that knows our public key. */
+      allowedClients?: readonly CurveKeyInput[] | null;
+    };
+  }
   | { client: { serverKey: CurveKeyInput; publicKey: CurveKeyInput; secretKey: CurveKeyInput } };
 
 function pair(secret: CurveKeyInput, pub: CurveKeyInput | undefined, what: string): { secretKey: Buffer; publicKey: Buffer } {

@@ -88,6 +88,7 @@ export class HandshakeError extends ZeekZmqError {
     this.reply = options?.reply;
     this.limit = options?.limit;
   }
+
   readonly status: number | undefined;
   readonly reply: Buffer | undefined;
   readonly limit: LimitReason | undefined;
@@ -99,6 +100,7 @@ class NullSession implements MechanismSession {
   start(): Buffer[] {
     return [encodeCommand("READY", encodeProperties(this.props))];
   }
+
   onCommand(name: string, data: Buffer): { send: Buffer[]; done?: HandshakeResult } {
     if (name === "READY") return { send: [], done: { properties: parseProperties(data) } };
     if (name === "ERROR") {

@@ -7,7 +7,6 @@ import { type OutboundPipe, type OutgoingMessage, type PendingSubscriptions, Que
 
 export { type FrameLike, type Message, type MessageLike, type OutgoingMessage, PEER_HAS, type PendingSubscriptions, Queue, toOutgoing, WANT } from "./queue.js";
 
-
 /** One peer (or, for a connect endpoint without `immediate`, one endpoint across reconnects). */
 export class Pipe implements OutboundPipe {
   readonly out = new Queue<OutgoingMessage>();

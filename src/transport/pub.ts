@@ -11,6 +11,7 @@ export class Pub extends XPub {
   constructor(options: PubOptions = {}) {
     super(options);
   }
+
   /** @internal */
   protected override notify(_pipe: Pipe, _msg: PackedMessage): void {}
   /** @internal */

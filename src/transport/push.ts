@@ -40,6 +40,7 @@ export class Push extends ZmtpSocket {
       this.emit("drain");
     }
   }
+
   /** @internal */
   protected pipeDetached(_pipe: Pipe): void {}
   /** PUSH never receives; anything a peer sends is dropped. @internal */

@@ -146,6 +146,7 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> {
   protected pipeMessage(pipe: Pipe, msg: PackedMessage): void {
     this.queueInbound(pipe, msg);
   }
+
   /** A pipe's connection completed its handshake (also after a reconnect of a persistent pipe). @internal */
   protected pipeConnected(_pipe: Pipe): void {}
 

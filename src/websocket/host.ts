@@ -10,7 +10,6 @@ import { WebSocketServer } from "./server.js";
 
 export type { WebSocketHost } from "./host-context.js";
 
-
 /** The WebSocket servers of one node and the counters they share. */
 export class NodeWebSockets {
   private readonly servers = new Map<string, WebSocketServer>();

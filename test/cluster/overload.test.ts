@@ -22,7 +22,6 @@ const LAYOUT: LayoutNodes = [
 ];
 const WORKERS = ["worker-1", "worker-2"];
 
-
 const running: (NodeProc | BrokerProc)[] = [];
 after(() => running.forEach((p) => p.kill()));
 
@@ -137,7 +136,7 @@ test("drain - a publisher refused at xpub_sndhwm retries on 'drain' and loses no
     await pub.start();
     let refusals = 0;
     let drains = 0;
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       if (pub.publish("test.seq", seq, [BigInt(i), "x".repeat(i % 200)])) i++;
       else {
         refusals++;

@@ -100,4 +100,3 @@ test("topics - node ids have Zeek's shape; unique ids are base62, LSB digit firs
   // 2^32-1 and 2^64-1 in base 62 take 6 and 11 digits: 18 characters with the prefix, as in the fixtures.
   assert.equal(uniqueId("N", bytes).length, 18);
 });
-

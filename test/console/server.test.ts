@@ -39,7 +39,6 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
-
 test("console - Prometheus text: labels with escapes, only wanted families, bad lines counted, bounded", () => {
   const text = [
     "# HELP x y",

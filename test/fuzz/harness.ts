@@ -35,6 +35,7 @@ export class Rng {
   constructor(seed: number) {
     this.s = seed >>> 0 || 0x9e3779b9;
   }
+
   next(): number {
     let x = this.s;
     x ^= x << 13;
@@ -43,6 +44,7 @@ export class Rng {
     this.s = x >>> 0;
     return this.s;
   }
+
   below(n: number): number {
     return this.next() % n;
   }

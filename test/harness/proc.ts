@@ -255,6 +255,7 @@ export class ProcSet {
     this.procs.push(p);
     return p;
   }
+
   killAll(): void {
     for (const p of this.procs) p.kill();
   }

@@ -17,6 +17,7 @@ class Collect implements LogBatchSink {
     this.waiter?.();
     return true;
   }
+
   next(): Promise<void> {
     return new Promise((r) => (this.waiter = r));
   }

@@ -35,6 +35,7 @@ class Checks implements SerializedBatchChecks {
   malformed(err: DecodeError, sender: string): void {
     this.malformedSeen.push(`${sender}: ${err.code}`);
   }
+
   overLimit(_err: RecordLimitError, _sender: string): void {
     this.overLimitSeen++;
   }

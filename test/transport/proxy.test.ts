@@ -243,7 +243,7 @@ describe("a TS broker (XSUB + XPUB bound, forwarding both ways) between libzmq n
       const stream = Buffer.concat(msgs.flatMap((m, i) => m.map((f, k) => frame(f, k < 3, i % 11 === 0 && k === 1))));
       // Cut into pieces of 1 to ~3000 bytes, each its own TCP segment.
       let seed = 7;
-      for (let pos = 0; pos < stream.length; ) {
+      for (let pos = 0; pos < stream.length;) {
         seed = (seed * 1103515245 + 12345) % 2 ** 31;
         const len = seed % 3 === 0 ? 1 + (seed % 9) : 1 + (seed % 3000);
         raw.sock.write(stream.subarray(pos, (pos += len)));

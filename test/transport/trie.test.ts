@@ -25,6 +25,7 @@ class Reference {
     s.add(item);
     return s.size === 1 ? 2 : 1;
   }
+
   remove(t: Buffer, item: number): -1 | 0 | 1 {
     const k = t.toString("latin1");
     const s = this.pairs.get(k);
@@ -33,11 +34,13 @@ class Reference {
     this.pairs.delete(k);
     return 1;
   }
+
   match(t: Buffer): number[] {
     const out: number[] = [];
     for (const [k, s] of this.pairs) if (t.toString("latin1").startsWith(k)) out.push(...s);
     return out.sort();
   }
+
   count(item: number): number {
     let n = 0;
     for (const s of this.pairs.values()) if (s.has(item)) n++;

@@ -370,7 +370,7 @@ describe("live handshake fuzz", () => {
               bytes[at] = rng.below(3) === 0 ? 0xff : rng.below(256);
             }
             const raw = await RawPeer.connect(ep);
-            for (let pos = 0; pos < bytes.length; ) {
+            for (let pos = 0; pos < bytes.length;) {
               const n = 1 + rng.below(40);
               raw.sock.write(bytes.subarray(pos, pos + n));
               pos += n;

@@ -25,4 +25,3 @@ export function transcript(): Entry[] {
 export function managerOutput(): string[] {
   return readFileSync(resolve(FIXTURES, "websocket/node-output/manager.stdout"), "utf8").split("\n").filter((l) => l !== "");
 }
-

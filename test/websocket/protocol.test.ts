@@ -206,8 +206,6 @@ describe("websocket cluster.log", () => {
   });
 });
 
-
-
 describe("websocket telemetry - label values from clients are bounded", () => {
   test(`${MAX_APP_LABELS} application names, then ${OVERFLOW_LABEL}; ${MAX_VERBOSE_SERIES} VERBOSE series; each overflow counted`, () => {
     const registry = new MetricsRegistry();

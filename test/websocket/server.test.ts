@@ -271,7 +271,7 @@ describe("websocket server - a client that never reads", () => {
       // reading client, so that only the stuck one falls behind.
       const payload = "y".repeat(40_000);
       for (let batch = 0; batch < 30; batch++) {
-        for (let i = 0; i < 10; ) {
+        for (let i = 0; i < 10;) {
           if (c.host.publish("/flood", NOTE, [payload])) i++;
           else await once(c.host, "drain");
         }
@@ -365,4 +365,3 @@ describe("websocket server - hosting and closing", () => {
     }
   });
 });
-

@@ -222,7 +222,6 @@ export function writeTyped(w: ByteWriter, t: ZType, v: unknown, path: string): v
   }
 }
 
-
 function dataMismatch(t: ZType, d: Data, path: string): never {
   throw new DecodeError("broker-bin-v1", "bad-tag", 0, `${path}: expected ${typeName(t)}, got ${d.type}`);
 }
@@ -303,4 +302,3 @@ function indexFromData(index: readonly ZType[], d: Data, path: string): unknown 
   if (d.type !== "vector" || d.value.length !== index.length) return dataMismatch({ kind: "set", index }, d, path);
   return index.map((t, i) => fromData(t, d.value[i]!, `${path}[${i}]`));
 }
-

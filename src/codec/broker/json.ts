@@ -61,7 +61,7 @@ export function quoteBytes(b: Uint8Array, mode: JsonMode): string {
   const flush = (end: number) => {
     if (end > runStart) out += Buffer.from(b.buffer, b.byteOffset + runStart, end - runStart).toString(mode === "print" ? "utf8" : "latin1");
   };
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i]!;
     if (c >= 0x20 && c < 0x80 && c !== 0x22 && c !== 0x5c) {
       i++;

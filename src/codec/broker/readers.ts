@@ -129,4 +129,3 @@ export function compileReader(t: ZType): TypedReader {
   // Sets and tables (canonical order, duplicate checks), ports, subnets, patterns, any.
   return (r, depth) => fromData(t, r.data(depth));
 }
-

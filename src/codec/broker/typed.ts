@@ -344,4 +344,3 @@ export type SignatureArgs<Sig extends string, Scope = NoScope> = string extends 
             : unknown[]
         : unknown[]
       : unknown[];
-

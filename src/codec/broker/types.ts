@@ -118,18 +118,22 @@ class TypeParser {
   fail(detail: string): never {
     throw new ConfigError("signature", `${detail} in ${JSON.stringify(this.text)} (token ${this.pos + 1})`);
   }
+
   peek(): string | undefined {
     return this.toks[this.pos];
   }
+
   next(): string {
     const t = this.toks[this.pos++];
     if (t === undefined) this.fail("unexpected end");
     return t;
   }
+
   expect(t: string): void {
     const got = this.next();
     if (got !== t) this.fail(`expected '${t}', got '${got}'`);
   }
+
   done(): boolean {
     return this.pos >= this.toks.length;
   }

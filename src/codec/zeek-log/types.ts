@@ -75,11 +75,13 @@ export class LogAddr {
     readonly family: 4 | 6,
     readonly bytes: Uint8Array,
   ) {}
+
   /** Parses dotted IPv4 or IPv6 text; an IPv6 text (containing ':') always yields family 6. */
   static parse(text: string): LogAddr {
     const b = parseAddr(text);
     return new LogAddr(b.length === 4 ? 4 : 6, b);
   }
+
   /** inet_ntop rendering, as Zeek's writers print it. */
   toString(): string {
     return formatAddr(this.bytes);
@@ -96,6 +98,7 @@ export class LogSubnet {
     readonly prefix: LogAddr,
     readonly prefixLength: number,
   ) {}
+
   /** Parses "10.0.0.0/8" or "2001:db8::/32". */
   static parse(text: string): LogSubnet {
     const slash = text.lastIndexOf("/");
@@ -103,6 +106,7 @@ export class LogSubnet {
     if (!Number.isInteger(len) || len < 0) throw new TypeError(`not a subnet: ${JSON.stringify(text)}`);
     return new LogSubnet(LogAddr.parse(text.slice(0, slash)), len);
   }
+
   toString(): string {
     return `${this.prefix.toString()}/${this.prefixLength}`;
   }
@@ -114,9 +118,11 @@ export class LogPort {
     readonly port: number,
     readonly proto: number,
   ) {}
+
   static of(port: number, proto: TransportProtoName): LogPort {
     return new LogPort(port, TransportProto[proto]);
   }
+
   toString(): string {
     const name = (["unknown", "tcp", "udp", "icmp"] as const)[this.proto] ?? "unknown";
     return `${this.port}/${name}`;

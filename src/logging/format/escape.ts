@@ -47,7 +47,7 @@ function isKeptControl(c: number): boolean {
  */
 export function escapeUtf8(b: Uint8Array, start: number, end: number, keepControls: boolean): string {
   let plain = true;
-  for (let i = start; i < end; ) {
+  for (let i = start; i < end;) {
     const c = b[i]!;
     if ((c >= 0x20 && c < 0x7f) || (keepControls && isKeptControl(c))) {
       i++;

@@ -57,13 +57,16 @@ class TsvFormat implements LogFormat {
       this.writeSerialized = (sink, payload, offset, count, reject, maxBytes) => wire.write(sink, payload, offset, count, reject, maxBytes);
     }
   }
+
   readonly writeSerialized?: LogFormat["writeSerialized"];
   header(open: Date): string {
     return this.ascii.header(this.path, this.fields, open);
   }
+
   write(sink: ByteSink, records: LogValue[][], reject: (err: unknown, record: number) => void, maxBytes: number): number {
     return this.records.write(sink, records, reject, maxBytes);
   }
+
   close(at: Date): string {
     return this.ascii.close(at);
   }
@@ -80,10 +83,12 @@ class JsonFormat implements LogFormat {
       this.writeSerialized = (sink, payload, offset, count, reject, maxBytes) => wire.write(sink, payload, offset, count, reject, maxBytes);
     }
   }
+
   readonly writeSerialized?: LogFormat["writeSerialized"];
   header(): string {
     return "";
   }
+
   write(sink: ByteSink, records: LogValue[][], reject: (err: unknown, record: number) => void, maxBytes: number): number {
     const limit = sink.length + maxBytes;
     let n = 0;
@@ -103,6 +108,7 @@ class JsonFormat implements LogFormat {
     }
     return n;
   }
+
   close(): string {
     return "";
   }
