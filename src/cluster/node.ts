@@ -1,29 +1,30 @@
-// A cluster node of Zeek's ZeroMQ backend, composed of its parts: the links to the broker
-// (broker-link), the handlers and their dispatcher (node-api), publishing (node-publishing),
-// what arrives (inbound), discovery, the reporter, logging (logging-wiring), the embedded broker
-// and hosted parts such as the WebSocket API (node-parts).
-import { FORMAT as BIN_FORMAT } from "../codec/broker/bin.js";
+// A cluster node of Zeek's ZeroMQ backend, composed of its parts (built and joined in
+// node-wiring): the links to the broker (broker-link), the handlers and their dispatcher
+// (node-api), publishing (node-publishing), what arrives (inbound), discovery, the reporter,
+// logging (logging-wiring), the embedded broker and hosted parts such as the WebSocket API
+// (node-parts).
 import { z } from "../codec/broker/types.js";
 import { ConfigError } from "../errors.js";
 import type { Log, LogReceiver, LogSender, LogStream } from "../logging/index.js";
 import type { MetricsRegistry } from "../telemetry/registry.js";
-import { ClusterTelemetry, ZeroMqMetrics, zeekRegistry } from "../telemetry/zeek-metrics.js";
-import { BrokerLink } from "./broker-link.js";
+import type { ClusterTelemetry, ZeroMqMetrics } from "../telemetry/zeek-metrics.js";
+import type { BrokerLink } from "./broker-link.js";
 import type { BrokerThread } from "./broker-thread.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker.js";
-import { Inbound } from "./inbound.js";
-import { findNode, type ClusterLayout, type PoolType } from "./layout.js";
+import type { Inbound } from "./inbound.js";
+import type { ClusterLayout, PoolType } from "./layout.js";
 import { startNodeLogging, type StartedNodeLogging } from "./logging-wiring.js";
 import { readyWithin, type HandlerReports, type StartOptions } from "./node-api.js";
-import { NodeDiscovery } from "./node-discovery.js";
+import type { NodeDiscovery } from "./node-discovery.js";
 import { nodeStartHooks, type NodeHostContext } from "./node-parts.js";
 import { NodePublishing } from "./node-publishing.js";
-import { NodeReporter } from "./node-reporter.js";
+import type { NodeReporter } from "./node-reporter.js";
 import type { ClusterNodeConfig, EventFormat } from "./node-types.js";
-import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
-import { defaultPools, type Pool } from "./pools.js";
-import { Publisher } from "./publisher.js";
-import { makeNodeId, readyTopic } from "./topics.js";
+import { wireNode } from "./node-wiring.js";
+import type { NodeOptions } from "./options.js";
+import type { Pool } from "./pools.js";
+import type { Publisher } from "./publisher.js";
+import { readyTopic } from "./topics.js";
 
 /** Zeek's Cluster::LOG stream (cluster.log). */
 const CLUSTER_LOG_COLUMNS = z.record({ ts: z.time, node: z.string, message: z.string });
@@ -46,6 +47,8 @@ export class ClusterNode extends NodePublishing implements AsyncDisposable {
   private readonly inbound: Inbound;
   private readonly reporter: NodeReporter;
   private readonly discovery: NodeDiscovery | undefined;
+  /** @internal */
+  protected readonly reports: HandlerReports;
   private readyCounter = 0;
   private state: "new" | "starting" | "running" | "closed" = "new";
   private embedded: EmbeddedBroker | undefined;
@@ -60,61 +63,28 @@ export class ClusterNode extends NodePublishing implements AsyncDisposable {
   constructor(private readonly cfg: ClusterNodeConfig) {
     super();
     this.name = cfg.name;
-    this.prefix = `zeek-zmq[${cfg.name}]`;
-    if (cfg.layout) findNode(cfg.layout, cfg.name); // a node the layout does not know is a ConfigError
-    const o = (this.options = { ...DEFAULT_NODE_OPTIONS, ...cfg.options });
     this.layout = cfg.layout;
-    this.eventFormat = cfg.eventFormat ?? BIN_FORMAT;
-    this.nodeId = cfg.nodeId ?? makeNodeId(cfg.name);
-    const idFrame = Buffer.from(this.nodeId, "utf8");
-    this.registry = cfg.registry ?? zeekRegistry(cfg.name);
-    this.metrics = new ZeroMqMetrics(this.registry);
-    const reporter = (this.reporter = new NodeReporter(this.prefix, this, this.registry));
-    // Zeek's Cluster::Telemetry::core_metrics (default {INFO}); VERBOSE series are capped.
-    this.telemetry = new ClusterTelemetry(this.registry, { info: o.coreMetrics.includes("INFO"), verbose: o.coreMetrics.includes("VERBOSE"), maxSeries: o.maxMetricSeries });
-    reporter.watchSeriesCap(o.maxMetricSeries);
-    const link = (this.link = new BrokerLink(o, this.registry, this.prefix, {
-      monitoring: (ev) => this.emit("monitoring_event", ev),
+    const parts = wireNode(cfg, {
+      events: this,
+      dispatcher: this.dispatcher,
+      publish: (topic, decl, args) => this.publish(topic, decl, args),
+      clusterLog: (message) => this.clusterLine(message),
       fatal: (m) => this.fatal(m),
-      warn: (m) => reporter.warn(m),
-      // Losing the broker (restart, partition, our own freeze) loses every peer: Zeek would never
-      // notice, because a libzmq XPUB keeps its seen subscriptions; we start discovery over so
-      // node_up comes again once the broker replays the cluster's subscriptions.
-      xpubLost: () => {
-        this.inbound.seen.clear();
-        this.discovery?.discovery.reset();
-      },
-      // Only the XSUB link went (the broker timed out our frozen process, say): every peer saw
-      // node_down for us and greets us again; we drop them too and, once back, greet those our
-      // XPUB still sees, so both sides meet again.
-      xsubLost: () => this.discovery?.discovery.reset(),
-      xsubBackAlone: () => this.inbound.rediscover(),
-    }));
-    this.pools = cfg.layout ? defaultPools(cfg.layout, cfg.name, o.nodeTopicPrefix) : undefined;
-    this.publisher = new Publisher(idFrame, this.eventFormat, link.xpub, this.metrics, this.telemetry, (m) => reporter.warn(m));
-    if (cfg.discovery ?? cfg.layout !== undefined)
-      this.discovery = new NodeDiscovery({
-        name: this.name,
-        nodeId: this.nodeId,
-        options: o,
-        layout: cfg.layout,
-        registry: this.registry,
-        pools: this.pools,
-        reporter,
-        msgErrors: this.metrics.msgErrors,
-        publish: (topic, decl, args) => this.publish(topic, decl, args),
-        clusterLog: (message) => this.clusterLine(message),
-        nodeUp: (n, id) => this.emit("node_up", n, id),
-        nodeDown: (n, id) => this.emit("node_down", n, id),
-      });
-    const dispatcher = this.dispatcher;
-    const inbound = (this.inbound = new Inbound(link.xpub, link.xsub, idFrame, o, this.prefix, this.metrics, reporter, this.discovery?.discovery, {
-      subscription: (topic) => this.emit("subscription", topic),
-      unsubscription: (topic) => this.emit("unsubscription", topic),
-      dispatch: (msg) => dispatcher.dispatch(msg),
-    }));
-    this.registry.callbackGauge("zeek_zmq_onloop_queue_length", "Received events waiting in the onloop queue for their handlers", () => inbound.onloop.length);
-    link.xpub.on("drain", () => this.emit("drain"));
+    });
+    this.prefix = parts.prefix;
+    this.options = parts.options;
+    this.eventFormat = parts.eventFormat;
+    this.nodeId = parts.nodeId;
+    this.registry = parts.registry;
+    this.metrics = parts.metrics;
+    this.telemetry = parts.telemetry;
+    this.reporter = parts.reporter;
+    this.link = parts.link;
+    this.pools = parts.pools;
+    this.publisher = parts.publisher;
+    this.discovery = parts.discovery;
+    this.inbound = parts.inbound;
+    this.reports = parts.reports;
   }
 
   /** The embedded broker (run_proxy_thread), once started. */
@@ -246,21 +216,6 @@ export class ClusterNode extends NodePublishing implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-
-  /** @internal */
-  protected readonly reports: HandlerReports = {
-    incoming: (topic, name) => this.telemetry.onIncomingEvent(topic, name),
-    undecodable: (topic, format, sender, e) => {
-      this.metrics.msgErrors.value++;
-      this.reporter.undecodable(topic, format, sender, e);
-    },
-    handlerFailed: (name, e) => this.reporter.handlerFailed(name, e),
-    discovery: (name, format, payload, event, msg) => this.discovery !== undefined && this.discovery.hello(name, format, payload, event, msg),
-    eventsDropped: (name, max) => {
-      this.metrics.onloopDrops.value++;
-      this.reporter.peerWarnings.once(`events:${name}`, () => `events(${name}): the loop falls behind, ${max} events wait; further ones are dropped and counted in zeek_cluster_zeromq_onloop_drops_total`);
-    },
-  };
 
   /** A line of Zeek's cluster.log (Cluster::LOG); without a message, creates the stream only. */
   private clusterLine(message: string | undefined): void {
