@@ -13,8 +13,17 @@ import { type OutgoingMessage, type Queue, isFrames } from "./queue.js";
 const BATCH_BYTES = 256 * 1024;
 /** Bodies this large or larger are written without copying. */
 const ZERO_COPY_MIN = 16 * 1024;
-/** Topics, node ids and format names: a loop copies these faster than a native call. */
+/**
+ * Spans of a PackedMessage this short are copied by a loop: Buffer#copy of a span (a view
+ * made per copy) costs ~60 ns, the loop ~1 ns a byte.
+ */
 const SMALL_FRAME = 32;
+/**
+ * A frame given as its own Uint8Array needs no view: Uint8Array#set (~16 ns flat) beats the loop
+ * from here on; copying a topic, node id and format name with set() instead of the loop cut a
+ * publisher's CPU by ~12 % (BENCHMARKS.md, issue 13).
+ */
+const TINY_FRAME = 8;
 
 /** Encoded size of a frame of `len` bytes in a batch buffer (a large body only has its header there). */
 function batchBytes(len: number): number {
@@ -82,7 +91,7 @@ export function flushPlain(q: Queue<OutgoingMessage>, sock: NetSocket): void {
           const f = m[i]!;
           const len = f.length;
           pos = writeHeader(buf, pos, i < last ? FLAG_MORE : 0, len);
-          if (len <= SMALL_FRAME) for (let j = 0; j < len; j++) buf[pos + j] = f[j]!;
+          if (len <= TINY_FRAME) for (let j = 0; j < len; j++) buf[pos + j] = f[j]!;
           else if (len < ZERO_COPY_MIN) buf.set(f, pos);
           else {
             sock.write(buf.subarray(seg, pos));
