@@ -31,7 +31,8 @@ export function isFrames(m: OutgoingMessage): m is ReadonlyArray<Uint8Array> {
  *
  * Small on purpose, with the rare cases out of line: V8 inlines a socket's send() into the
  * caller's loop only while send() and everything inlined into it stay within its inlining budget
- * (920 bytes of bytecode), and a send() that is called instead costs ~7 % of a publisher's CPU.
+ * (920 bytes of bytecode, less a 20 % reserve), and a send() that is called instead costs the
+ * transport bench's publisher 7 % more instructions per message (BENCHMARKS.md, issue 13).
  */
 export function toOutgoing(msg: MessageLike): OutgoingMessage {
   if (Array.isArray(msg)) {

@@ -72,6 +72,8 @@ export class XPub extends ZmtpSocket {
    * them after send(); or strings, sent as UTF-8: `send(["topic", payload])`.
    */
   send(message: MessageLike): boolean {
+    // The hot path: keep this and what it inlines small (toOutgoing says why; 714 of V8's ~766
+    // bytes for a callee inlined into a loop, BENCHMARKS.md issue 13).
     if (this.trie.size === 0) return true;
     const msg = toOutgoing(message);
     // Publishers mostly repeat a topic: compare with a private copy of the last one (the caller may reuse its buffer).
