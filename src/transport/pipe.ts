@@ -5,7 +5,7 @@ import type { Connection } from "./connection.js";
 import type { PackedMessage } from "./packed.js";
 import { type OutboundPipe, type OutgoingMessage, type PendingSubscriptions, Queue } from "./queue.js";
 
-export { type FrameLike, type Message, type MessageLike, type OutgoingMessage, PEER_HAS, type PendingSubscriptions, Queue, toOutgoing, WANT } from "./queue.js";
+export { type FrameLike, type Message, type MessageLike, type OutgoingMessage, PEER_HAS, type PendingSubscriptions, Queue, isFrames, toOutgoing, WANT } from "./queue.js";
 
 /** One peer (or, for a connect endpoint without `immediate`, one endpoint across reconnects). */
 export class Pipe implements OutboundPipe {

@@ -16,25 +16,53 @@ export type MessageLike = FrameLike | ReadonlyArray<FrameLike> | PackedMessage;
 export type OutgoingMessage = ReadonlyArray<Uint8Array> | PackedMessage;
 
 /**
+ * True when `m` is an array of frames, false for a PackedMessage. Array.isArray is one map
+ * check; `instanceof PackedMessage` on an array walks its whole prototype chain, and the send
+ * path asks this several times per message.
+ */
+export function isFrames(m: OutgoingMessage): m is ReadonlyArray<Uint8Array> {
+  return Array.isArray(m);
+}
+
+/**
  * The queued form of `msg`: an array of byte frames (or the PackedMessage) is used as it is;
- * each string frame is encoded once, here, so the flush writers only ever see bytes.
+ * each string frame is encoded once, here, so the flush writers only ever see bytes. Throws a
+ * TypeError for what is not a message (no frame, a frame of another type).
+ *
+ * Small on purpose, with the rare cases out of line: V8 inlines a socket's send() into the
+ * caller's loop only while send() and everything inlined into it stay within its inlining budget
+ * (920 bytes of bytecode, less a 20 % reserve), and a send() that is called instead costs the
+ * transport bench's publisher 7 % more instructions per message (BENCHMARKS.md, issue 13).
  */
 export function toOutgoing(msg: MessageLike): OutgoingMessage {
-  // Arrays of Buffers first: the hot path (a node publishes its 4 frames), one check per frame.
   if (Array.isArray(msg)) {
-    for (let i = 0; i < msg.length; i++) if (!(msg[i] instanceof Uint8Array)) return encodeFrames(msg, i);
-    return msg as ReadonlyArray<Uint8Array>;
+    if (bytesOnly(msg)) return msg as ReadonlyArray<Uint8Array>;
+  } else if (msg instanceof PackedMessage) return msg;
+  return convert(msg);
+}
+
+/** True for a non-empty array of byte frames (the hot path: a node publishes its 4 frames). */
+function bytesOnly(frames: ReadonlyArray<FrameLike>): boolean {
+  const n = frames.length;
+  for (let i = 0; i < n; i++) if (!(frames[i] instanceof Uint8Array)) return false;
+  return n > 0;
+}
+
+/** toOutgoing's slow path: string frames encoded, a lone frame wrapped, or a TypeError. */
+function convert(msg: MessageLike): OutgoingMessage {
+  if (Array.isArray(msg)) {
+    if (msg.length === 0) throw new TypeError("a ZeroMQ message needs at least one frame");
+    return encodeFrames(msg);
   }
-  if (msg instanceof PackedMessage) return msg;
   if (typeof msg === "string") return [Buffer.from(msg, "utf8")];
   if (msg instanceof Uint8Array) return [msg];
   throw new TypeError(`cannot send ${msg === null ? "null" : typeof msg}: a message is a frame (Uint8Array or string) or an array of frames`);
 }
 
-/** Slow path of toOutgoing: a copy of the array with the frames from `from` on encoded. */
-function encodeFrames(msg: ReadonlyArray<FrameLike>, from: number): Uint8Array[] {
-  const out = msg.slice(0, from) as Uint8Array[];
-  for (let i = from; i < msg.length; i++) {
+/** A copy of the array with its string frames encoded. */
+function encodeFrames(msg: ReadonlyArray<FrameLike>): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < msg.length; i++) {
     const f: unknown = msg[i];
     if (typeof f === "string") out.push(Buffer.from(f, "utf8"));
     else if (f instanceof Uint8Array) out.push(f);

@@ -11,7 +11,7 @@ import { type Endpoint, bindHost, checkFamily, formatEndpoint, parseEndpoint } f
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.js";
 import { watchDescriptors } from "./descriptors.js";
 import type { LimitEvent, LimitReason } from "./limits.js";
-import { PackedMessage } from "./packed.js";
+import type { PackedMessage } from "./packed.js";
 import { type Message, type OutgoingMessage, Pipe, Queue } from "./pipe.js";
 
 /** A connection whose pipe is one of ours. */
@@ -419,9 +419,11 @@ export abstract class ZmtpSocket extends EventEmitter<SocketEvents> {
 
   // ---- outbound ----------------------------------------------------------------------------
 
-  /** Queues `msg` on `pipe` (caller checked the HWM) and arranges a flush. @internal */
+  /**
+   * Queues `msg` on `pipe` (caller checked the HWM) and arranges a flush. `msg` came through
+   * toOutgoing() (at least one frame, bytes only) or was made here. @internal
+   */
   protected enqueue(pipe: Pipe, msg: OutgoingMessage): void {
-    if (!(msg instanceof PackedMessage) && msg.length === 0) throw new TypeError("a ZeroMQ message needs at least one frame");
     pipe.out.push(msg);
     const conn = pipe.conn;
     if (conn === null) return;

@@ -6,7 +6,7 @@
 import { equalBytes } from "../bytes.js";
 import type { SocketOptions } from "./options.js";
 import { PackedMessage } from "./packed.js";
-import { type MessageLike, type Pipe, toOutgoing } from "./pipe.js";
+import { type MessageLike, type Pipe, isFrames, toOutgoing } from "./pipe.js";
 import { ZmtpSocket } from "./socket.js";
 import { SubscriptionTrie } from "./trie.js";
 import type { SocketType } from "./types.js";
@@ -27,7 +27,6 @@ export interface XPubOptions extends SocketOptions {
   changesOnly?: boolean;
 }
 
-const EMPTY = Buffer.alloc(0);
 const MATCH_CACHE_MAX = 4096;
 
 export class XPub extends ZmtpSocket {
@@ -73,16 +72,17 @@ export class XPub extends ZmtpSocket {
    * them after send(); or strings, sent as UTF-8: `send(["topic", payload])`.
    */
   send(message: MessageLike): boolean {
+    // The hot path: keep this and what it inlines small (toOutgoing says why; 714 of V8's ~766
+    // bytes for a callee inlined into a loop, BENCHMARKS.md issue 13).
     if (this.trie.size === 0) return true;
     const msg = toOutgoing(message);
     // Publishers mostly repeat a topic: compare with a private copy of the last one (the caller may reuse its buffer).
     const last = this.lastTopic;
     let targets: Pipe[];
-    if (msg instanceof PackedMessage) targets = last !== null && msg.frameEquals(0, last) ? this.lastTargets : this.targets(msg.frame(0));
-    else {
-      const topic = msg[0] ?? EMPTY;
+    if (isFrames(msg)) {
+      const topic = msg[0]!;
       targets = last !== null && equalBytes(topic, last) ? this.lastTargets : this.targets(topic);
-    }
+    } else targets = last !== null && msg.frameEquals(0, last) ? this.lastTargets : this.targets(msg.frame(0));
     const n = targets.length;
     if (this.noDrop) {
       for (let i = 0; i < n; i++) if (targets[i]!.full) return this.full(targets[i]!);

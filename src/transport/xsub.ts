@@ -10,8 +10,7 @@
 // peers' backlogs together are bounded by maxSubscriptionBacklog: beyond it, the peer that has
 // been behind the longest is disconnected (it reconnects and is replayed the current set).
 import { HandshakeError } from "./mechanism.js";
-import { PackedMessage } from "./packed.js";
-import { type MessageLike, type OutgoingMessage, PEER_HAS, type Pipe, WANT, toOutgoing } from "./pipe.js";
+import { type MessageLike, type OutgoingMessage, PEER_HAS, type Pipe, WANT, isFrames, toOutgoing } from "./pipe.js";
 import { ZmtpSocket } from "./socket.js";
 import type { SocketType } from "./types.js";
 
@@ -38,7 +37,7 @@ export class XSub extends ZmtpSocket {
    */
   send(message: MessageLike): boolean {
     const msg = toOutgoing(message);
-    const f = msg instanceof PackedMessage ? (msg.frameCount === 1 ? msg.frame(0) : undefined) : msg.length === 1 ? msg[0] : undefined;
+    const f = isFrames(msg) ? (msg.length === 1 ? msg[0] : undefined) : msg.frameCount === 1 ? msg.frame(0) : undefined;
     if (f !== undefined && f.length > 0 && f[0]! <= 1) {
       const key = Buffer.from(f.buffer, f.byteOffset + 1, f.length - 1).toString("latin1");
       const count = this.subscriptions.get(key) ?? 0;
@@ -172,6 +171,6 @@ export class XSub extends ZmtpSocket {
 }
 
 function isSubscription(m: OutgoingMessage): boolean {
-  if (m instanceof PackedMessage) return m.frameCount === 1 && m.frameLength(0) > 0 && m.buf[m.spans[0]!]! <= 1;
-  return m.length === 1 && m[0]!.length > 0 && m[0]![0]! <= 1;
+  if (isFrames(m)) return m.length === 1 && m[0]!.length > 0 && m[0]![0]! <= 1;
+  return m.frameCount === 1 && m.frameLength(0) > 0 && m.buf[m.spans[0]!]! <= 1;
 }

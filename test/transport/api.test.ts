@@ -148,6 +148,10 @@ describe("string frames", () => {
       assert.throws(() => push.send(["ok", 42 as unknown as string]), { name: "TypeError", message: /frame 1 .* number/ });
       assert.throws(() => push.send(null as unknown as string), { name: "TypeError", message: /null/ });
       assert.throws(() => push.send([]), { name: "TypeError", message: /at least one frame/ });
+      // Byte frames first, then one that is not: the check covers every frame, not only the first.
+      assert.throws(() => push.send([Buffer.from("ok"), {} as unknown as string]), { name: "TypeError", message: /frame 1 .* object/ });
+      // Bytes means Uint8Array (Buffer): other views would be sent element by element.
+      assert.throws(() => push.send([new Uint16Array(2) as unknown as Uint8Array]), { name: "TypeError", message: /frame 0 .* object/ });
     } finally {
       await push.close();
       await pull.close();
