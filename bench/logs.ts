@@ -232,6 +232,9 @@ async function zeekReplay(): Promise<void> {
     for (const format of ["tsv", "json"]) {
       const runs: [string, string | undefined][] = [[format, undefined]];
       if (baseline) runs.push([`${format} before`, baseline]);
+      // Alternate which build goes first: back-to-back logger runs on this VM differ by ~19 % in
+      // CPU with their position, whatever the build (BENCHMARKS.md, issue 13).
+      if (r % 2 === 1) runs.reverse();
       for (const [name, cli] of runs) {
         const x = await zeekRound(format, cli ?? CLI, cli ? [] : extra);
         console.log(`round ${r + 1}, ${name}: ${Math.round(x.rate).toLocaleString("en-US")} records/s, ${x.cpuUs.toFixed(2)} logger CPU us/record, peak RSS ${x.rssMb.toFixed(0)} MB, ${(x.bytes / 1e6).toFixed(1)} MB written`);
