@@ -1,4 +1,4 @@
-// `npm run bench -- events [--rounds R] [--n N] [--pings P]`: Zeek events end to end between
+// `npm run bench -- events [--rounds R] [--n N] [--pings P]` (`events fanout`: fanout.ts): Zeek events end to end between
 // node processes. Every role runs in its own process (2-core VM: publisher, broker and subscriber
 // share the two cores, as a Zeek worker, the manager's proxy thread and the manager would).
 //   e2e       ClusterNode publisher -> broker -> ClusterNode subscriber, `bench(s, c, a, t)`
@@ -229,6 +229,8 @@ async function idleRss(bin: string): Promise<number> {
 const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
 
 export async function main(args: string[]): Promise<void> {
+  // Fan-out (1, 10, 50 subscribers; TS broker vs zmq_proxy) lives in fanout.ts; reachable from here too.
+  if (args[0] === "fanout") return (await import("./fanout.js")).main(args.slice(1));
   const opt = (name: string, dflt: number): number => {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : dflt;
