@@ -54,8 +54,8 @@ export async function startVictim(t: TestContext, broker: BrokerTarget, extra: s
 }
 
 /** A broker (zeek-zmq) and a victim node behind it, with the well-behaved publisher proven to work. */
-export async function victimBehindBroker(t: TestContext, extra: string[] = [], opts: { name?: string; layout?: unknown } = {}): Promise<{ broker: BrokerTarget; victim: Victim; good: GoodPublisher }> {
-  const broker = await startTsBroker(t);
+export async function victimBehindBroker(t: TestContext, extra: string[] = [], opts: { name?: string; layout?: unknown; broker?: string[] } = {}): Promise<{ broker: BrokerTarget; victim: Victim; good: GoodPublisher }> {
+  const broker = await startTsBroker(t, opts.broker);
   const victim = await startVictim(t, broker, extra, opts);
   const good = await GoodPublisher.start(t, broker, victim);
   return { broker, victim, good };
