@@ -25,6 +25,12 @@ export interface DiscoveryActions {
   refused(reason: "max_pending_hellos" | "max_node_id_length", message: () => string): void;
   /** A hello or nodeid topic that no Zeek node sends (an id or name with control characters). */
   invalid(message: () => string): void;
+  /**
+   * True if a peer is subscribed to exactly `topic` now (the node's XPUB table). A hello whose
+   * nodeid subscription left the pending table (forgotten under max_pending_hellos while the
+   * hello waited behind a flood, or expired) still matches the live subscription.
+   */
+  subscribed?(topic: string): boolean;
 }
 
 export interface DiscoveryConfig {
@@ -85,16 +91,19 @@ export class Discovery {
   }
 
   /**
-   * Makes room for one more unmatched id under max_pending_hellos by forgetting the oldest one
-   * (reported). Forgetting the oldest rather than refusing the newest: a real node's two halves
-   * arrive within milliseconds, so a flood of fake ids cannot lock newcomers out for a whole
-   * hello_expiration.
+   * Makes room for one more unmatched id under max_pending_hellos by forgetting the oldest one of
+   * the same kind (reported), or of the other kind when this one holds none. Forgetting the oldest
+   * rather than refusing the newest: a flood of fake ids cannot lock newcomers out for a whole
+   * hello_expiration. Of the same kind: a real node's two halves can arrive far apart (a joining
+   * node gets the broker's whole replay of subscriptions after a peer's hello; a flooded node
+   * handles a hello behind thousands of queued ones), and a flood of one kind must not push out
+   * the half of the other kind that waits for it.
    */
-  private makeRoom(id: string, what: string): void {
+  private makeRoom(id: string, what: string, kind: "subscription" | "hello"): void {
     if (this.pending < this.maxPending) return;
     const sub = this.nodeidSubscriptions.entries().next().value as [string, number] | undefined;
     const hello = this.nodeidHellos.entries().next().value as [string, number] | undefined;
-    const fromSubs = sub !== undefined && (hello === undefined || sub[1] <= hello[1]);
+    const fromSubs = sub !== undefined && (hello === undefined || kind === "subscription");
     const [old] = (fromSubs ? sub : hello)!;
     (fromSubs ? this.nodeidSubscriptions : this.nodeidHellos).delete(old);
     this.act.refused(
@@ -117,7 +126,7 @@ export class Discovery {
   onSubscription(topic: string, now: number): void {
     const id = nodeIdFromTopic(topic, this.cfg.nodeidTopicPrefix);
     if (id === undefined || id === this.cfg.selfId || !this.acceptableId(id, "a nodeid subscription")) return;
-    if (!this.nodeidHellos.has(id) && !this.nodeidSubscriptions.has(id)) this.makeRoom(id, "a nodeid subscription");
+    if (!this.nodeidHellos.has(id) && !this.nodeidSubscriptions.has(id)) this.makeRoom(id, "a nodeid subscription", "subscription");
     this.act.zeromqHello(topic);
     if (this.nodeidHellos.delete(id)) this.act.clusterHello(nodeidTopic(id, this.cfg.nodeidTopicPrefix));
     else this.nodeidSubscriptions.set(id, now);
@@ -135,14 +144,19 @@ export class Discovery {
       this.act.warning(`node '${name}' (${id}) sends ZeroMQ::hello twice`);
       return;
     }
-    if (!this.nodeidSubscriptions.has(id) && !this.nodeidHellos.has(id)) this.makeRoom(id, `ZeroMQ::hello of '${printable(name, 64)}'`);
     if (known !== undefined) {
       this.act.warning(`node '${name}' never said goodbye (old id:${known} new id:${id})`);
       this.ids.delete(name);
       this.act.nodeDown(name, known);
     }
-    if (this.nodeidSubscriptions.delete(id)) this.act.clusterHello(nodeidTopic(id, this.cfg.nodeidTopicPrefix));
-    else this.nodeidHellos.set(id, now);
+    const topic = nodeidTopic(id, this.cfg.nodeidTopicPrefix);
+    if (this.nodeidSubscriptions.delete(id) || this.act.subscribed?.(topic) === true) {
+      this.nodeidHellos.delete(id);
+      this.act.clusterHello(topic);
+      return;
+    }
+    if (!this.nodeidHellos.has(id)) this.makeRoom(id, `ZeroMQ::hello of '${printable(name, 64)}'`, "hello");
+    this.nodeidHellos.set(id, now);
   }
 
   /** Cluster::hello(name, id). */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Discovery } from "../../src/cluster/discovery.js";
 
-function setup(nodeNames = ["manager", "worker-1", "worker-2"], limits: { maxPending?: number; maxIdLength?: number } = {}) {
+function setup(nodeNames = ["manager", "worker-1", "worker-2"], limits: { maxPending?: number; maxIdLength?: number } = {}, subscribed?: (topic: string) => boolean) {
   const log: string[] = [];
   const d = new Discovery(
     { selfId: "ID-M", nodeNames, nodeidTopicPrefix: "zeek.cluster.nodeid", helloExpirationMs: 10_000, ...limits },
@@ -16,6 +16,7 @@ function setup(nodeNames = ["manager", "worker-1", "worker-2"], limits: { maxPen
       error: (m) => log.push(`error ${m}`),
       refused: (reason, m) => log.push(`refused ${reason} ${m()}`),
       invalid: (m) => log.push(`invalid ${m()}`),
+      ...(subscribed ? { subscribed } : {}),
     },
   );
   return { d, log };
@@ -140,4 +141,49 @@ test("discovery - node ids and names that could forge output, or are too long, a
   assert.match(log[0]!, /ID\\nzeek-zmq/);
   assert.match(log[4]!, /intruder\\nzeek-zmq/);
   assert.deepEqual(d.upNodes(), []);
+});
+
+test("discovery - a hello whose pending subscription a flood pushed out still matches the live subscription", () => {
+  // The XPUB's table: the real node's nodeid topic stays subscribed.
+  const live = new Set<string>();
+  const { d, log } = setup(["manager", "worker-2"], { maxPending: 3 }, (topic) => live.has(topic));
+  live.add("zeek.cluster.nodeid.ID-W2.");
+  d.onSubscription("zeek.cluster.nodeid.ID-W2.", 0);
+  // Fake nodeid subscriptions after it push it out of the pending table.
+  for (let i = 0; i < 5; i++) d.onSubscription(`zeek.cluster.nodeid.FAKE-${i}.`, 1);
+  assert.ok(log.some((l) => l.startsWith("refused max_pending_hellos") && l.includes("node id ID-W2")), "the subscription was forgotten");
+  log.length = 0;
+  d.onZeromqHello("worker-2", "ID-W2", 2);
+  d.onClusterHello("worker-2", "ID-W2");
+  assert.deepEqual(log, ["cluster_hello -> zeek.cluster.nodeid.ID-W2.", "node_up worker-2 ID-W2"]);
+  // A hello for an id nobody subscribes to still waits.
+  log.length = 0;
+  d.onZeromqHello("ghost-9", "FAKE-9", 3);
+  assert.ok(!log.some((l) => l.startsWith("cluster_hello")), log.join("\n"));
+  // Without the live table (Zeek's sets only), the forgotten subscription leaves worker-2 waiting.
+  const zeek = setup(["manager", "worker-2"], { maxPending: 3 });
+  zeek.d.onSubscription("zeek.cluster.nodeid.ID-W2.", 0);
+  for (let i = 0; i < 5; i++) zeek.d.onSubscription(`zeek.cluster.nodeid.FAKE-${i}.`, 1);
+  zeek.log.length = 0;
+  zeek.d.onZeromqHello("worker-2", "ID-W2", 2);
+  assert.deepEqual(zeek.log.filter((l) => l.startsWith("cluster_hello")), []);
+});
+
+test("discovery - a flood of one kind forgets its own kind: a pending hello outlives a replay of fake subscriptions", () => {
+  // A joining node gets a peer's hello, then the broker's replay of every subscription (here
+  // fakes first, the peer's own last): the hello must still be there when its subscription comes.
+  const { d, log } = setup(["manager", "worker-1"], { maxPending: 3 });
+  d.onZeromqHello("worker-1", "ID-W1", 0);
+  for (let i = 0; i < 10; i++) d.onSubscription(`zeek.cluster.nodeid.FAKE-${i}.`, 1);
+  assert.ok(!log.some((l) => l.includes("node id ID-W1)")), "the hello was not the one forgotten");
+  log.length = 0;
+  d.onSubscription("zeek.cluster.nodeid.ID-W1.", 2);
+  assert.deepEqual(log.filter((l) => !l.startsWith("refused")), ["zeromq_hello -> zeek.cluster.nodeid.ID-W1.", "cluster_hello -> zeek.cluster.nodeid.ID-W1."]);
+  // And the other way round: fake hellos forget fake hellos, not a waiting subscription.
+  const other = setup(["manager", "worker-2"], { maxPending: 3 });
+  other.d.onSubscription("zeek.cluster.nodeid.ID-W2.", 0);
+  for (let i = 0; i < 10; i++) other.d.onZeromqHello(`ghost-${i}`, `FAKE-${i}`, 1);
+  other.log.length = 0;
+  other.d.onZeromqHello("worker-2", "ID-W2", 2);
+  assert.deepEqual(other.log.filter((l) => !l.startsWith("refused")), ["cluster_hello -> zeek.cluster.nodeid.ID-W2."]);
 });
