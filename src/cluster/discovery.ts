@@ -25,12 +25,6 @@ export interface DiscoveryActions {
   refused(reason: "max_pending_hellos" | "max_node_id_length", message: () => string): void;
   /** A hello or nodeid topic that no Zeek node sends (an id or name with control characters). */
   invalid(message: () => string): void;
-  /**
-   * True if a peer is subscribed to exactly `topic` now (the node's XPUB table). A hello whose
-   * nodeid subscription left the pending table (forgotten under max_pending_hellos while the
-   * hello waited behind a flood, or expired) still matches the live subscription.
-   */
-  subscribed?(topic: string): boolean;
 }
 
 export interface DiscoveryConfig {
@@ -149,10 +143,9 @@ export class Discovery {
       this.ids.delete(name);
       this.act.nodeDown(name, known);
     }
-    const topic = nodeidTopic(id, this.cfg.nodeidTopicPrefix);
-    if (this.nodeidSubscriptions.delete(id) || this.act.subscribed?.(topic) === true) {
+    if (this.nodeidSubscriptions.delete(id)) {
       this.nodeidHellos.delete(id);
-      this.act.clusterHello(topic);
+      this.act.clusterHello(nodeidTopic(id, this.cfg.nodeidTopicPrefix));
       return;
     }
     if (!this.nodeidHellos.has(id)) this.makeRoom(id, `ZeroMQ::hello of '${printable(name, 64)}'`, "hello");

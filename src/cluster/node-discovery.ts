@@ -28,8 +28,6 @@ export interface NodeDiscoveryHost {
   publish(topic: string, decl: EventDecl<readonly [string, string]>, args: readonly [string, string]): boolean;
   /** A line for cluster.log (Zeek's Cluster::LOG). */
   clusterLog(message: string): void;
-  /** True if the node's XPUB has a peer subscribed to exactly `topic`. */
-  subscribed(topic: string): boolean;
   nodeUp(name: string, id: string): void;
   nodeDown(name: string, id: string): void;
 }
@@ -59,7 +57,6 @@ export class NodeDiscovery {
       {
         zeromqHello: (topic) => host.publish(topic, ZEROMQ_HELLO, self),
         clusterHello: (topic) => host.publish(topic, CLUSTER_HELLO, self),
-        subscribed: (topic) => host.subscribed(topic),
         nodeUp: (peer, id) => {
           host.clusterLog(`got hello from ${peer} (${id})`);
           for (const p of Object.values(host.pools ?? {})) p.markAlive(peer);

@@ -108,7 +108,6 @@ export function wireNode(cfg: ClusterNodeConfig, host: NodeWiringHost): NodeWiri
           msgErrors: metrics.msgErrors,
           publish: (topic, decl, args) => host.publish(topic, decl, args),
           clusterLog: (message) => host.clusterLog(message),
-          subscribed: (topic) => link.xpub.holds(topic),
           nodeUp: (n, id) => events.emit("node_up", n, id),
           nodeDown: (n, id) => events.emit("node_down", n, id),
         })

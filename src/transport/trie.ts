@@ -89,12 +89,6 @@ export class SubscriptionTrie<T> {
     return n;
   }
 
-  /** True if some item holds exactly `topic`. */
-  holds(topic: Uint8Array): boolean {
-    const n = this.find(topic);
-    return n !== undefined && n.items !== null && n.items.length > 0;
-  }
-
   /** True if `item` holds exactly `topic`. */
   has(topic: Uint8Array, item: T): boolean {
     const n = this.find(topic);

@@ -59,11 +59,6 @@ export class XPub extends ZmtpSocket {
     return this.trie.size;
   }
 
-  /** True if a peer is subscribed to exactly `topic` (not merely to a prefix of it). */
-  holds(topic: string | Uint8Array): boolean {
-    return this.trie.holds(typeof topic === "string" ? Buffer.from(topic, "utf8") : topic);
-  }
-
   /** Estimated memory of the subscription table in bytes (what maxSubscriptionBytes bounds). */
   get subscriptionBytes(): number {
     return this.trie.bytes;
