@@ -143,13 +143,11 @@ export class Discovery {
       this.ids.delete(name);
       this.act.nodeDown(name, known);
     }
-    if (this.nodeidSubscriptions.delete(id)) {
-      this.nodeidHellos.delete(id);
-      this.act.clusterHello(nodeidTopic(id, this.cfg.nodeidTopicPrefix));
-      return;
+    if (this.nodeidSubscriptions.delete(id)) this.act.clusterHello(nodeidTopic(id, this.cfg.nodeidTopicPrefix));
+    else {
+      if (!this.nodeidHellos.has(id)) this.makeRoom(id, `ZeroMQ::hello of '${printable(name, 64)}'`, "hello");
+      this.nodeidHellos.set(id, now);
     }
-    if (!this.nodeidHellos.has(id)) this.makeRoom(id, `ZeroMQ::hello of '${printable(name, 64)}'`, "hello");
-    this.nodeidHellos.set(id, now);
   }
 
   /** Cluster::hello(name, id). */
