@@ -20,7 +20,7 @@ import {
   randomTopic,
   runAttack,
 } from "./harness.js";
-import { until } from "../harness/until.js";
+import { UntilTimeout, until } from "../harness/until.js";
 
 export const LIMIT_HITS = "zeek_zmq_limit_hits_total";
 
@@ -65,8 +65,8 @@ async function forwardedTo(broker: { xpub: string }, node: NodeProc): Promise<bo
       (got) => got,
     ).then(
       () => true,
-      (e: Error) => {
-        if (!/not reached within/.test(e.message)) throw e;
+      (e: unknown) => {
+        if (!(e instanceof UntilTimeout)) throw e;
         return false;
       },
     );

@@ -17,8 +17,8 @@ const N = 20_000;
 test("node attack - 20,000 fake nodeid subscriptions and 20,000 hellos from nodes not in the layout", async (t) => {
   // The broker's own per-peer bound (max_subscriptions_per_peer, 10,000 by default; its attack
   // tests) would stop the fake subscriptions before the node: raised so they all reach it.
-  const broker_ = ["--max-subscriptions-per-peer", String(2 * N)];
-  const { broker, victim, good } = await victimBehindBroker(t, ["--max-seen-topics", "10000", "--max-pending-hellos", "5000"], { layout: LAYOUT, broker: broker_ });
+  const brokerArgs = ["--max-subscriptions-per-peer", String(2 * N)];
+  const { broker, victim, good } = await victimBehindBroker(t, ["--max-seen-topics", "10000", "--max-pending-hellos", "5000"], { layout: LAYOUT, broker: brokerArgs });
   const rss = new RssSampler(victim);
   const out0 = await victim.metric("zeek_cluster_core_outgoing_events_total");
 

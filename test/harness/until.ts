@@ -11,6 +11,9 @@ const show = (v: unknown): string => {
   return s.length > 2000 ? `${s.slice(0, 2000)}...` : s;
 };
 
+/** What until() throws when its bound passes (callers that expect it may catch exactly this). */
+export class UntilTimeout extends Error {}
+
 /**
  * Calls `get` until `ok` holds and returns that value. Between calls it waits 5 ms, doubling up to
  * `maxEveryMs`; after `ms` it throws naming `what` and the last value.
@@ -21,7 +24,7 @@ export async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: 
   for (;;) {
     const v = await get();
     if (ok(v)) return v;
-    if (performance.now() > deadline) throw new Error(`${what}: not reached within ${ms} ms (last value ${show(v)})`);
+    if (performance.now() > deadline) throw new UntilTimeout(`${what}: not reached within ${ms} ms (last value ${show(v)})`);
     await new Promise((r) => setTimeout(r, every));
     every = Math.min(every * 2, maxEveryMs);
   }

@@ -12,7 +12,7 @@
  *
  * Commands on stdin, one per line, each answered on stdout:
  *   set <delay_us> <loss_ppm>   -> "ok"
- *   stats                       -> "stats forwarded=N lost=N overflow=N"
+ *   stats                       -> "stats forwarded=N lost=N overflow=N failed=N [last_failure=...]"
  * End of stdin exits. Prints "ready" once every device exists.
  */
 #define _GNU_SOURCE
@@ -53,7 +53,8 @@ static int mac_port[MAX_MACS];
 static int nmacs;
 static uint64_t delay_ns;
 static uint32_t loss_ppm;
-static uint64_t forwarded, lost, overflow;
+static uint64_t forwarded, lost, overflow, failed;
+static int failed_errno;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t now_ns(void) {
@@ -149,11 +150,18 @@ static uint64_t transmit(void) {
         if (next == 0 || f->due_ns < next) next = f->due_ns;
         break;
       }
-      if (write(p->fd, f->data, f->len) < 0 && errno == EAGAIN) {
-        next = t + 100000; /* the device is full: retry in 0.1 ms */
-        break;
+      if (write(p->fd, f->data, f->len) < 0) {
+        if (errno == EAGAIN) {
+          next = t + 100000; /* the device is full: retry in 0.1 ms */
+          break;
+        }
+        /* The kernel refused it: EIO for a device not up yet (broadcasts flooded while the test
+         * still configures the hosts). Dropped, counted, the last reason kept. */
+        failed++;
+        failed_errno = errno;
+      } else {
+        forwarded++;
       }
-      forwarded++;
       free(f);
       p->head = (p->head + 1) % QUEUE_LIMIT;
       p->count--;
@@ -179,8 +187,8 @@ static int command(void) {
       loss_ppm = (uint32_t)l;
       printf("ok\n");
     } else if (strcmp(line, "stats") == 0) {
-      printf("stats forwarded=%llu lost=%llu overflow=%llu\n", (unsigned long long)forwarded, (unsigned long long)lost,
-             (unsigned long long)overflow);
+      printf("stats forwarded=%llu lost=%llu overflow=%llu failed=%llu%s%s\n", (unsigned long long)forwarded, (unsigned long long)lost,
+             (unsigned long long)overflow, (unsigned long long)failed, failed ? " last_failure=" : "", failed ? strerror(failed_errno) : "");
     } else {
       printf("error unknown command\n");
     }

@@ -76,7 +76,8 @@ function configureHost(h: Host): void {
 /** null when a netem qdisc can be added (tried on a veth pair inside the switch namespace), else why not. */
 function netemMissing(): string | null {
   if (process.env["ZEEK_ZMQ_LINKEM"] === "1") return "ZEEK_ZMQ_LINKEM=1";
-  must("ip", "-n", ns("sw"), "link", "add", "probe0", "type", "veth", "peer", "name", "probe1");
+  const veth = run("ip", "-n", ns("sw"), "link", "add", "probe0", "type", "veth", "peer", "name", "probe1");
+  if (!veth.ok) return `no veth pair to try tc netem on (${veth.err})`;
   const tc = run("ip", "netns", "exec", ns("sw"), "tc", "qdisc", "add", "dev", "probe0", "root", "netem", "delay", "0ms");
   run("ip", "-n", ns("sw"), "link", "del", "probe0");
   return tc.ok ? null : `tc netem is not available on this kernel (${tc.err || "no sch_netem qdisc"})`;
@@ -106,7 +107,11 @@ async function linkemLinks(): Promise<Proc | string> {
   const cc = run("cc", "-O2", "-o", bin, resolve(ROOT, "test/faults/slow/linkem.c"));
   if (!cc.ok) return `cannot compile linkem.c with cc (${cc.err || "no C compiler"}; apt-get install gcc)`;
   const p = set.add(Proc.spawn("ip", ["netns", "exec", ns("sw"), bin, ...HOSTS.map(DEV)], { label: "linkem", cwd: TEST_CWD }));
-  await p.line(/^ready$/);
+  try {
+    await p.line(/^ready$/);
+  } catch {
+    return `linkem could not make its TAP devices (${p.err.join(" ").trim() || "no output"})`;
+  }
   for (const h of HOSTS) {
     must("ip", "-n", ns("sw"), "link", "set", DEV(h), "netns", ns(h));
     configureHost(h);
@@ -173,6 +178,7 @@ function faultSeqs(dir: string): number[] {
 test("four hosts (network namespaces; links by tc netem or linkem: none / 1 ms + 1 % loss / 20 ms / 20 ms + 1 % loss): discovery, events and logs flow, nothing lost with HWM 0", async (t) => {
   const links = await setup();
   if (typeof links === "string") {
+    // Namespaces, veth pairs or bridges need root (CAP_NET_ADMIN) and iproute2: the reason says which was missing.
     t.skip(links);
     return;
   }
