@@ -38,7 +38,6 @@ export class ClusterNode extends NodePublishing implements AsyncDisposable {
   readonly telemetry: ClusterTelemetry;
   readonly pools: Readonly<Record<PoolType, Pool>> | undefined;
   readonly eventFormat: EventFormat;
-  private readonly layout: ClusterLayout | undefined;
   private readonly link: BrokerLink;
   /** @internal */
   protected readonly prefix: string;
@@ -63,7 +62,6 @@ export class ClusterNode extends NodePublishing implements AsyncDisposable {
   constructor(private readonly cfg: ClusterNodeConfig) {
     super();
     this.name = cfg.name;
-    this.layout = cfg.layout;
     const parts = wireNode(cfg, {
       events: this,
       dispatcher: this.dispatcher,
@@ -122,7 +120,7 @@ export class ClusterNode extends NodePublishing implements AsyncDisposable {
         this.embedded = await startEmbeddedBroker(o, this.registry, (e) => this.fatal(`the broker (run_proxy_thread) failed: ${e.message}; the cluster has no broker without it`), (m) => this.reporter.warn(m));
         this.emit("broker", this.embedded.endpoints);
       }
-      this.logging = await startNodeLogging({ node: this, config: this.cfg.logging ?? {}, layout: this.layout, report: (m) => this.reporter.warn(m) });
+      this.logging = await startNodeLogging({ node: this, config: this.cfg.logging ?? {}, layout: this.cfg.layout, report: (m) => this.reporter.warn(m) });
       if (this.logging.sender?.socket) this.link.monitor("log-push", this.logging.sender.socket);
       if (this.discovery) this.clusterLine(undefined);
       this.reporter.start();
@@ -195,7 +193,7 @@ export class ClusterNode extends NodePublishing implements AsyncDisposable {
 
   /** The layout entry of this node, if any. @internal */
   layoutEntry(): ClusterLayout["nodes"][number] | undefined {
-    return this.layout?.nodes.find((n) => n.name === this.name);
+    return this.cfg.layout?.nodes.find((n) => n.name === this.name);
   }
 
   async close(): Promise<void> {
